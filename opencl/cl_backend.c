@@ -1,0 +1,1095 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* cl_backend.c: the OpenCL backend.  Owns device memory: constants each in
+ * their own buffer (conv weights packed at load), every run-time value in
+ * one arena whose offsets are planned from value lifetimes, with Concat
+ * inputs written straight into their slice of the output and reshapes
+ * sharing their input's storage.  Nodes are enqueued on one in-order queue
+ * with no waiting between them. */
+#include "backend.h"
+#include "clrt.h"
+#include "cl_preprocess.h"
+#include "op.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ALIGN 256
+
+typedef struct {
+  cl_mem mem;        /* arena or a constant's own buffer; NULL if none */
+  size_t off;        /* byte offset in mem */
+  int parent;        /* value whose storage holds this one (alias, concat slice) */
+  size_t poff;       /* byte offset inside the parent */
+} dev_value;
+
+typedef struct {
+  cl_mem packed;     /* Conv: packed weights; BN: scale; Resize: index tables */
+  cl_mem aux;        /* Conv: bias; BN: shift */
+  bool runtime_pack; /* Conv with non-constant weights: pack at every run */
+  bool *skip;        /* Concat: inputs already written in place */
+} dev_node;
+
+typedef struct {
+  yv7_backend base;
+  yv7_cl cl;
+  cl_mem arena;
+  size_t arena_size;
+  dev_value *vals;
+  dev_node *nodes;
+  int n_vals, n_nodes;
+  cl_event done;
+} cl_backend;
+
+static const char *const alias_ops[] = {
+  "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity", NULL
+};
+
+static bool
+is_op (const yv7_node *n, const char *const *list)
+{
+  for (; *list; list++)
+    if (strcmp (n->op_type, *list) == 0)
+      return true;
+  return false;
+}
+
+static const yv7_tensor *
+T (const yv7_graph *g, int v)
+{
+  return &g->values[v].t;
+}
+
+static bool
+all_float (const yv7_graph *g, const yv7_node *n, int n_in)
+{
+  for (int k = 0; k < n_in && k < n->n_inputs; k++)
+    if (n->inputs[k] >= 0 && T (g, n->inputs[k])->dtype != YV7_DT_FLOAT)
+      return false;
+  return true;
+}
+
+static bool
+fits_int (const yv7_tensor *t)
+{
+  return yv7_tensor_numel (t) < INT32_MAX;
+}
+
+/* ---- supports_op ---- */
+
+static bool
+cl_supports (yv7_backend *b, const yv7_graph *g, const yv7_node *n)
+{
+  const char *op = n->op_type;
+  const yv7_tensor *x = n->inputs[0] >= 0 ? T (g, n->inputs[0]) : NULL;
+
+  if (!x || n->outputs[0] < 0 || !fits_int (T (g, n->outputs[0])) || !fits_int (x))
+    return false;
+  if (strcmp (op, "Conv") == 0) {
+    const yv7_tensor *w = T (g, n->inputs[1]);
+    const char *pad = yv7_attr_string (n, "auto_pad", "NOTSET");
+    return all_float (g, n, 3) && (x->rank == 4 || x->rank == 3)
+        && w->rank == x->rank && strcmp (pad, "NOTSET") == 0;
+  }
+  if (!strcmp (op, "Add") || !strcmp (op, "Sub") || !strcmp (op, "Mul")
+      || !strcmp (op, "Div") || !strcmp (op, "Pow"))
+    return all_float (g, n, 2) && T (g, n->outputs[0])->dtype == YV7_DT_FLOAT;
+  if (!strcmp (op, "Sigmoid") || !strcmp (op, "LeakyRelu") || !strcmp (op, "Relu"))
+    return x->dtype == YV7_DT_FLOAT;
+  if (!strcmp (op, "MaxPool")) {
+    const char *pad = yv7_attr_string (n, "auto_pad", "NOTSET");
+    return x->dtype == YV7_DT_FLOAT && x->rank == 4 && n->n_outputs == 1
+        && strcmp (pad, "NOTSET") == 0;
+  }
+  if (!strcmp (op, "Resize"))
+    return x->dtype == YV7_DT_FLOAT && x->rank == 4
+        && !strcmp (yv7_attr_string (n, "mode", "nearest"), "nearest");
+  if (is_op (n, alias_ops) || !strcmp (op, "Transpose") || !strcmp (op, "Concat")
+      || !strcmp (op, "Split") || !strcmp (op, "Slice")) {
+    size_t es = yv7_dtype_size (x->dtype);
+    for (int k = 1; k < n->n_inputs; k++)   /* shape-like inputs must be known */
+      if (n->inputs[k] >= 0 && !g->values[n->inputs[k]].is_const
+          && strcmp (op, "Concat") != 0)
+        return false;
+    return (es == 4 || es == 8) && x->rank <= 8;
+  }
+  if (!strcmp (op, "MatMul")) {
+    const yv7_tensor *bt = T (g, n->inputs[1]);
+    if (!all_float (g, n, 2) || x->rank < 2 || bt->rank < 2)
+      return false;
+    /* batch dims: B plain 2-D, or both with the same batch shape */
+    if (bt->rank == 2)
+      return true;
+    if (x->rank != bt->rank)
+      return false;
+    for (int d = 0; d < x->rank - 2; d++)
+      if (x->dims[d] != bt->dims[d])
+        return false;
+    return true;
+  }
+  if (!strcmp (op, "ReduceMax") || !strcmp (op, "ArgMax")) {
+    if (x->dtype != YV7_DT_FLOAT || x->rank < 1)
+      return false;
+    if (!strcmp (op, "ReduceMax")) {
+      /* one axis, given as an attribute or a known input */
+      const int64_t *axes;
+      size_t na = yv7_attr_ints (n, "axes", &axes);
+      if (n->n_inputs > 1 && n->inputs[1] >= 0)
+        return g->values[n->inputs[1]].is_const
+            && yv7_tensor_numel (T (g, n->inputs[1])) == 1;
+      return na == 1;
+    }
+    return true;
+  }
+  if (!strcmp (op, "Cast")) {
+    yv7_dtype to = (yv7_dtype) yv7_attr_int (n, "to", 0);
+    return (x->dtype == YV7_DT_FLOAT || x->dtype == YV7_DT_INT64)
+        && (to == YV7_DT_FLOAT || to == YV7_DT_INT64);
+  }
+  if (!strcmp (op, "BatchNormalization")) {
+    for (int k = 1; k < 5; k++)
+      if (!g->values[n->inputs[k]].is_const || T (g, n->inputs[k])->dtype != YV7_DT_FLOAT)
+        return false;
+    return x->dtype == YV7_DT_FLOAT && x->rank >= 2 && n->n_outputs == 1;
+  }
+  return false;
+}
+
+/* ---- memory ---- */
+
+static yv7_status
+make_buffer (cl_backend *be, const void *data, size_t size, cl_mem *out,
+    const char *what, yv7_error *err)
+{
+  cl_int rc;
+  cl_mem_flags fl = CL_MEM_READ_WRITE | (data ? CL_MEM_COPY_HOST_PTR : 0);
+  *out = clCreateBuffer (be->cl.ctx, fl, size ? size : 4, size ? (void *) data : NULL, &rc);
+  if (rc != CL_SUCCESS) {
+    *out = NULL;
+    return yv7_cl_check (rc, what, err);
+  }
+  return YV7_OK;
+}
+
+static size_t
+value_bytes (const yv7_graph *g, int v)
+{
+  return yv7_tensor_nbytes (T (g, v));
+}
+
+/* The value's constant in a buffer of its own (uploaded once). */
+static yv7_status
+const_buffer (cl_backend *be, const yv7_graph *g, int v, yv7_error *err)
+{
+  if (be->vals[v].mem)
+    return YV7_OK;
+  be->vals[v].off = 0;
+  return make_buffer (be, T (g, v)->data, value_bytes (g, v), &be->vals[v].mem,
+      "uploading a constant", err);
+}
+
+static int
+root_of (cl_backend *be, int v, size_t *off)
+{
+  size_t o = 0;
+  int guard = 0;
+  while (be->vals[v].parent >= 0 && guard++ < 100000) {
+    o += be->vals[v].poff;
+    v = be->vals[v].parent;
+  }
+  *off = o;
+  return v;
+}
+
+static bool
+elidable_concat_input (cl_backend *be, const yv7_graph *g, const yv7_node *c, int k,
+    const bool *claimed)
+{
+  int u = c->inputs[k], p;
+  if (u < 0 || g->values[u].is_const || g->values[u].is_input || claimed[u])
+    return false;
+  p = g->values[u].producer;
+  if (p < 0 || g->nodes[p].on_host || g->nodes[p].dead || is_op (&g->nodes[p], alias_ops))
+    return false;
+  if (be->vals[u].parent >= 0)
+    return false;
+  for (int j = 0; j < c->n_inputs; j++)
+    if (j != k && c->inputs[j] == u)
+      return false;
+  return T (g, u)->dtype == T (g, c->outputs[0])->dtype;
+}
+
+typedef struct { int root; size_t size; int start, end; size_t off; } block;
+
+static int
+cmp_block (const void *a, const void *b)
+{
+  const block *x = a, *y = b;
+  if (x->size != y->size)
+    return x->size < y->size ? 1 : -1;
+  return x->start - y->start;
+}
+
+/* Plan where every run-time device value lives.  Greedy by size: each root
+ * goes at the lowest offset that does not overlap a root alive at the same
+ * time, so the arena stays near the largest live set. */
+static yv7_status
+plan_memory (cl_backend *be, yv7_graph *g, yv7_error *err)
+{
+  int nv = g->n_values;
+  bool *claimed = calloc ((size_t) nv + 1, 1);
+  int *start = malloc (sizeof (int) * ((size_t) nv + 1));
+  int *end = malloc (sizeof (int) * ((size_t) nv + 1));
+  block *blocks = malloc (sizeof (block) * ((size_t) nv + 1));
+  int nb = 0;
+  size_t arena = 0;
+  yv7_status s = YV7_OK;
+
+  if (!claimed || !start || !end || !blocks) {
+    s = yv7_set_error (err, YV7_E_NOMEM, "out of memory planning device memory");
+    goto done;
+  }
+  /* Concat elimination, last concat first so nested ones resolve */
+  for (int i = g->n_nodes - 1; i >= 0; i--) {
+    yv7_node *c = &g->nodes[i];
+    const yv7_tensor *o;
+    int axis;
+    int64_t outer = 1, inner = 1, pos = 0;
+    if (c->dead || c->on_host || strcmp (c->op_type, "Concat") != 0)
+      continue;
+    o = T (g, c->outputs[0]);
+    if (!yv7_norm_axis (yv7_attr_int (c, "axis", 0), o->rank, &axis))
+      continue;
+    for (int d = 0; d < axis; d++)
+      outer *= o->dims[d];
+    for (int d = axis + 1; d < o->rank; d++)
+      inner *= o->dims[d];
+    if (outer != 1)
+      continue;   /* slices would not be contiguous */
+    for (int k = 0; k < c->n_inputs; k++) {
+      int u = c->inputs[k];
+      if (u < 0)
+        continue;
+      if (elidable_concat_input (be, g, c, k, claimed)) {
+        be->vals[u].parent = c->outputs[0];
+        be->vals[u].poff = (size_t) (pos * inner) * yv7_dtype_size (o->dtype);
+        be->nodes[i].skip[k] = true;
+        claimed[u] = true;
+      }
+      pos += T (g, u)->dims[axis];
+    }
+  }
+  /* reshapes share their input's storage */
+  for (int i = 0; i < g->n_nodes; i++) {
+    yv7_node *n = &g->nodes[i];
+    int in = n->inputs[0];
+    if (n->dead || n->on_host || !is_op (n, alias_ops) || g->values[in].is_const)
+      continue;
+    be->vals[n->outputs[0]].parent = in;
+    be->vals[n->outputs[0]].poff = 0;
+  }
+  /* lifetimes of roots */
+  for (int v = 0; v < nv; v++) {
+    start[v] = INT32_MAX;
+    end[v] = -1;
+  }
+  for (int v = 0; v < nv; v++) {
+    size_t off;
+    int r;
+    const yv7_value *val = &g->values[v];
+    if (!val->on_device || val->is_const)
+      continue;
+    r = root_of (be, v, &off);
+    {
+      int st = val->producer >= 0 ? val->producer : -1;
+      if (st < start[r])
+        start[r] = st;
+      if (val->is_output || val->is_input)
+        end[r] = INT32_MAX - 1;
+    }
+  }
+  for (int i = 0; i < g->n_nodes; i++) {
+    const yv7_node *n = &g->nodes[i];
+    if (n->dead)
+      continue;
+    for (int k = 0; k < n->n_inputs; k++) {
+      int v = n->inputs[k];
+      size_t off;
+      int r;
+      if (v < 0 || !g->values[v].on_device || g->values[v].is_const)
+        continue;
+      r = root_of (be, v, &off);
+      if (i > end[r])
+        end[r] = i;
+    }
+    for (int k = 0; k < n->n_outputs; k++) {
+      int v = n->outputs[k];
+      size_t off;
+      int r;
+      if (v < 0 || !g->values[v].on_device)
+        continue;
+      r = root_of (be, v, &off);
+      if (i > end[r])
+        end[r] = i;   /* written even if never read */
+    }
+  }
+  for (int v = 0; v < nv; v++) {
+    if (!g->values[v].on_device || g->values[v].is_const || be->vals[v].parent >= 0)
+      continue;
+    blocks[nb].root = v;
+    blocks[nb].size = (value_bytes (g, v) + ALIGN - 1) / ALIGN * ALIGN;
+    blocks[nb].start = start[v] == INT32_MAX ? -1 : start[v];
+    blocks[nb].end = end[v] < 0 ? blocks[nb].start : end[v];
+    nb++;
+  }
+  qsort (blocks, (size_t) nb, sizeof (block), cmp_block);
+  for (int i = 0; i < nb; i++) {
+    size_t off = 0;
+    bool moved = true;
+    while (moved) {
+      moved = false;
+      for (int j = 0; j < i; j++) {
+        if (blocks[j].end < blocks[i].start || blocks[i].end < blocks[j].start)
+          continue;   /* never alive together */
+        if (off < blocks[j].off + blocks[j].size && blocks[j].off < off + blocks[i].size) {
+          off = blocks[j].off + blocks[j].size;
+          moved = true;
+        }
+      }
+    }
+    blocks[i].off = off;
+    if (off + blocks[i].size > arena)
+      arena = off + blocks[i].size;
+  }
+  if (arena > be->cl.max_alloc && be->cl.max_alloc) {
+    s = yv7_set_error (err, YV7_E_NOMEM, "the model needs %zu MiB of device "
+        "memory in one buffer; %s allows %llu MiB", arena >> 20, be->cl.name,
+        (unsigned long long) (be->cl.max_alloc >> 20));
+    goto done;
+  }
+  if ((s = make_buffer (be, NULL, arena, &be->arena, "allocating the tensor arena", err)) != YV7_OK)
+    goto done;
+  be->arena_size = arena;
+  for (int i = 0; i < nb; i++) {
+    be->vals[blocks[i].root].mem = be->arena;
+    be->vals[blocks[i].root].off = blocks[i].off;
+  }
+  for (int v = 0; v < nv; v++) {
+    size_t off;
+    int r;
+    if (!g->values[v].on_device || g->values[v].is_const || be->vals[v].parent < 0)
+      continue;
+    r = root_of (be, v, &off);
+    be->vals[v].mem = be->arena;
+    be->vals[v].off = be->vals[r].off + off;
+  }
+
+done:
+  free (claimed);
+  free (start);
+  free (end);
+  free (blocks);
+  return s;
+}
+
+/* ---- per-node preparation ---- */
+
+static yv7_status
+prepare_conv (cl_backend *be, const yv7_graph *g, int i, yv7_error *err)
+{
+  const yv7_node *n = &g->nodes[i];
+  const yv7_tensor *w = T (g, n->inputs[1]);
+  int G = (int) yv7_attr_int (n, "group", 1);
+  int64_t OC = w->dims[0], ICg = w->dims[1];
+  int64_t KH = w->rank == 4 ? w->dims[2] : 1, KW = w->dims[w->rank - 1];
+  int64_t OCg = G > 0 ? OC / G : 0, OCB = (OCg + 7) / 8;
+  size_t packed = (size_t) (G * OCB * ICg * KH * KW * 8) * sizeof (float);
+  dev_node *dn = &be->nodes[i];
+  yv7_status s;
+
+  if ((s = make_buffer (be, NULL, packed, &dn->packed, "allocating packed weights", err)) != YV7_OK)
+    return s;
+  if (n->n_inputs > 2 && n->inputs[2] >= 0) {
+    if (g->values[n->inputs[2]].is_const
+        && (s = const_buffer (be, g, n->inputs[2], err)) != YV7_OK)
+      return s;
+  }
+  dn->runtime_pack = !g->values[n->inputs[1]].is_const;
+  if (!dn->runtime_pack) {
+    /* pack once now, with the same kernel a run-time pack uses */
+    cl_mem raw;
+    uint zero = 0;
+    int ocg = (int) OCg, icg = (int) ICg, kh = (int) KH, kw = (int) KW;
+    size_t gsz = packed / sizeof (float);
+    if ((s = make_buffer (be, w->data, yv7_tensor_nbytes (w), &raw, "uploading weights", err)) != YV7_OK)
+      return s;
+    s = yv7_cl_launch (&be->cl, "conv_pack_weights", 1, &gsz,
+        sizeof (cl_mem), &raw, sizeof (uint), &zero, sizeof (cl_mem), &dn->packed,
+        sizeof (int), &ocg, sizeof (int), &icg, sizeof (int), &kh, sizeof (int), &kw,
+        sizeof (int), &G, YV7_CL_END);
+    clFinish (be->cl.queue);   /* load time only: raw can go */
+    clReleaseMemObject (raw);
+    if (s != YV7_OK)
+      return yv7_set_error (err, s, "packing the weights of Conv node '%s' failed",
+          n->name);
+  }
+  return YV7_OK;
+}
+
+/* ONNX Resize nearest: source index of each output coordinate per axis. */
+static yv7_status
+prepare_resize (cl_backend *be, const yv7_graph *g, int i, yv7_error *err)
+{
+  const yv7_node *n = &g->nodes[i];
+  const yv7_tensor *x = T (g, n->inputs[0]), *y = T (g, n->outputs[0]);
+  const char *ctm = yv7_attr_string (n, "coordinate_transformation_mode", "half_pixel");
+  const char *nm = yv7_attr_string (n, "nearest_mode", "round_prefer_floor");
+  const yv7_tensor *scales = NULL, *roi = NULL;
+  int total = 0, pos = 0;
+  int *tab;
+  yv7_status s;
+
+  if (n->opset < 11)
+    ctm = "asymmetric", nm = "floor";   /* Upsample-style Resize-10 */
+  if (n->opset >= 11) {
+    if (n->n_inputs > 1 && n->inputs[1] >= 0 && g->values[n->inputs[1]].is_const)
+      roi = T (g, n->inputs[1]);
+    if (n->n_inputs > 2 && n->inputs[2] >= 0 && g->values[n->inputs[2]].is_const)
+      scales = T (g, n->inputs[2]);
+  } else if (n->n_inputs > 1 && n->inputs[1] >= 0) {
+    scales = T (g, n->inputs[1]);
+  }
+  if (scales && yv7_tensor_numel (scales) != x->rank)
+    scales = NULL;
+  for (int d = 0; d < 4; d++)
+    total += (int) y->dims[d];
+  tab = malloc (sizeof (int) * (size_t) (total ? total : 1));
+  if (!tab)
+    return yv7_set_error (err, YV7_E_NOMEM, "out of memory");
+  for (int d = 0; d < 4; d++) {
+    double in = (double) x->dims[d], out = (double) y->dims[d];
+    double sc = scales ? yv7_tensor_get_f64 (scales, d) : out / in;
+    for (int o = 0; o < (int) y->dims[d]; o++) {
+      double c;
+      int64_t idx;
+      if (!strcmp (ctm, "asymmetric"))
+        c = o / sc;
+      else if (!strcmp (ctm, "align_corners"))
+        c = out > 1 ? o * (in - 1) / (out - 1) : 0;
+      else if (!strcmp (ctm, "pytorch_half_pixel"))
+        c = out > 1 ? (o + 0.5) / sc - 0.5 : 0;
+      else if (!strcmp (ctm, "tf_crop_and_resize") && roi && yv7_tensor_numel (roi) == 2 * x->rank) {
+        double s0 = yv7_tensor_get_f64 (roi, d), e0 = yv7_tensor_get_f64 (roi, x->rank + d);
+        c = out > 1 ? s0 * (in - 1) + o * (e0 - s0) * (in - 1) / (out - 1)
+            : 0.5 * (s0 + e0) * (in - 1);
+      } else if (!strcmp (ctm, "tf_half_pixel_for_nn"))
+        c = (o + 0.5) / sc;
+      else
+        c = (o + 0.5) / sc - 0.5;   /* half_pixel */
+      if (!strcmp (nm, "floor"))
+        idx = (int64_t) floor (c);
+      else if (!strcmp (nm, "ceil"))
+        idx = (int64_t) ceil (c);
+      else if (!strcmp (nm, "round_prefer_ceil"))
+        idx = (int64_t) floor (c + 0.5);
+      else   /* round_prefer_floor */
+        idx = (c - floor (c) == 0.5) ? (int64_t) floor (c) : (int64_t) floor (c + 0.5);
+      if (idx < 0)
+        idx = 0;
+      if (idx >= x->dims[d])
+        idx = x->dims[d] - 1;
+      tab[pos++] = (int) idx;
+    }
+  }
+  s = make_buffer (be, tab, sizeof (int) * (size_t) (total ? total : 1),
+      &be->nodes[i].packed, "uploading resize tables", err);
+  free (tab);
+  return s;
+}
+
+static yv7_status
+prepare_bn (cl_backend *be, const yv7_graph *g, int i, yv7_error *err)
+{
+  const yv7_node *n = &g->nodes[i];
+  const yv7_tensor *sc = T (g, n->inputs[1]), *sh = T (g, n->inputs[2]);
+  const yv7_tensor *mean = T (g, n->inputs[3]), *var = T (g, n->inputs[4]);
+  int64_t C = T (g, n->inputs[0])->dims[1];
+  float eps = yv7_attr_float (n, "epsilon", 1e-5f);
+  float *a, *b;
+  yv7_status s;
+
+  if (yv7_tensor_numel (sc) != C || yv7_tensor_numel (sh) != C
+      || yv7_tensor_numel (mean) != C || yv7_tensor_numel (var) != C)
+    return yv7_set_error (err, YV7_E_SHAPE, "BatchNormalization node '%s': "
+        "parameters do not match %lld channels", n->name, (long long) C);
+  a = malloc (sizeof (float) * (size_t) (C + 1));
+  b = malloc (sizeof (float) * (size_t) (C + 1));
+  if (!a || !b) {
+    free (a);
+    free (b);
+    return yv7_set_error (err, YV7_E_NOMEM, "out of memory");
+  }
+  for (int64_t c = 0; c < C; c++) {
+    a[c] = ((const float *) sc->data)[c] / sqrtf (((const float *) var->data)[c] + eps);
+    b[c] = ((const float *) sh->data)[c] - ((const float *) mean->data)[c] * a[c];
+  }
+  s = make_buffer (be, a, sizeof (float) * (size_t) C, &be->nodes[i].packed, "BN", err);
+  if (s == YV7_OK)
+    s = make_buffer (be, b, sizeof (float) * (size_t) C, &be->nodes[i].aux, "BN", err);
+  free (a);
+  free (b);
+  return s;
+}
+
+static yv7_status
+cl_prepare (yv7_backend *b, yv7_graph *g, yv7_error *err)
+{
+  cl_backend *be = (cl_backend *) b;
+  yv7_status s;
+
+  be->n_vals = g->n_values;
+  be->n_nodes = g->n_nodes;
+  be->vals = calloc ((size_t) g->n_values + 1, sizeof (dev_value));
+  be->nodes = calloc ((size_t) g->n_nodes + 1, sizeof (dev_node));
+  if (!be->vals || !be->nodes)
+    return yv7_set_error (err, YV7_E_NOMEM, "out of memory");
+  for (int v = 0; v < g->n_values; v++)
+    be->vals[v].parent = -1;
+  for (int i = 0; i < g->n_nodes; i++) {
+    yv7_node *n = &g->nodes[i];
+    if (n->dead || n->on_host)
+      continue;
+    if (!strcmp (n->op_type, "Concat")) {
+      be->nodes[i].skip = calloc ((size_t) n->n_inputs + 1, sizeof (bool));
+      if (!be->nodes[i].skip)
+        return yv7_set_error (err, YV7_E_NOMEM, "out of memory");
+    }
+    if (!strcmp (n->op_type, "Conv"))
+      s = prepare_conv (be, g, i, err);
+    else if (!strcmp (n->op_type, "Resize"))
+      s = prepare_resize (be, g, i, err);
+    else if (!strcmp (n->op_type, "BatchNormalization"))
+      s = prepare_bn (be, g, i, err);
+    else
+      s = YV7_OK;
+    if (s != YV7_OK)
+      return s;
+    /* data inputs that are constants live in buffers of their own */
+    if (strcmp (n->op_type, "Conv") && strcmp (n->op_type, "BatchNormalization")) {
+      int n_data = !strcmp (n->op_type, "Concat") ? n->n_inputs
+          : (!strcmp (n->op_type, "Add") || !strcmp (n->op_type, "Sub")
+             || !strcmp (n->op_type, "Mul") || !strcmp (n->op_type, "Div")
+             || !strcmp (n->op_type, "Pow") || !strcmp (n->op_type, "MatMul")) ? 2 : 1;
+      for (int k = 0; k < n_data && k < n->n_inputs; k++) {
+        int v = n->inputs[k];
+        if (v >= 0 && g->values[v].is_const && (s = const_buffer (be, g, v, err)) != YV7_OK)
+          return s;
+      }
+    }
+  }
+  return plan_memory (be, g, err);
+}
+
+/* ---- enqueue ---- */
+
+#define ARG(x) YV7_CL_ARG (x)
+
+static uint
+eoff (const cl_backend *be, const yv7_graph *g, int v)
+{
+  return (uint) (be->vals[v].off / yv7_dtype_size (T (g, v)->dtype));
+}
+
+static void
+contiguous_strides (const yv7_tensor *t, int64_t *st)
+{
+  int64_t s = 1;
+  for (int d = t->rank - 1; d >= 0; d--) {
+    st[d] = s;
+    s *= t->dims[d];
+  }
+}
+
+static yv7_status
+enq_copy (cl_backend *be, const yv7_graph *g, int xv, int64_t x_off, int yv,
+    int64_t y_off, int rank, const int64_t *dims, const int64_t *xs, const int64_t *ys)
+{
+  cl_int8 d8 = { { 1, 1, 1, 1, 1, 1, 1, 1 } }, xs8 = { { 0 } }, ys8 = { { 0 } };
+  size_t es = yv7_dtype_size (T (g, yv)->dtype), total = 1;
+  int xo, r = rank;
+  uint yo;
+  for (int k = 0; k < rank; k++) {
+    d8.s[k] = (cl_int) dims[k];
+    xs8.s[k] = (cl_int) xs[k];
+    ys8.s[k] = (cl_int) ys[k];
+    total *= (size_t) dims[k];
+  }
+  xo = (int) (eoff (be, g, xv) + x_off);
+  yo = (uint) (eoff (be, g, yv) + y_off);
+  return yv7_cl_launch (&be->cl, es == 8 ? "copy_nd_8" : "copy_nd_4", 1, &total,
+      ARG (be->vals[xv].mem), ARG (xo), ARG (be->vals[yv].mem), ARG (yo), ARG (r),
+      ARG (d8), ARG (xs8), ARG (ys8), YV7_CL_END);
+}
+
+static yv7_status
+enq_conv (cl_backend *be, const yv7_graph *g, const yv7_node *n, dev_node *dn)
+{
+  const yv7_tensor *x = T (g, n->inputs[0]), *w = T (g, n->inputs[1]), *y = T (g, n->outputs[0]);
+  int two = x->rank == 4;
+  const int64_t *ks, *st, *pads, *dil;
+  size_t nks = yv7_attr_ints (n, "kernel_shape", &ks);
+  size_t nst = yv7_attr_ints (n, "strides", &st);
+  size_t npd = yv7_attr_ints (n, "pads", &pads);
+  size_t ndl = yv7_attr_ints (n, "dilations", &dil);
+  int G = (int) yv7_attr_int (n, "group", 1);
+  int C = (int) x->dims[1], H = two ? (int) x->dims[2] : 1, W = (int) x->dims[x->rank - 1];
+  int OC = (int) y->dims[1], OH = two ? (int) y->dims[2] : 1, OW = (int) y->dims[y->rank - 1];
+  int KH = two ? (int) w->dims[2] : 1, KW = (int) w->dims[w->rank - 1];
+  int SH = two && nst == 2 ? (int) st[0] : 1, SW = nst ? (int) st[nst - 1] : 1;
+  int PH = two && npd == 4 ? (int) pads[0] : 0, PW = npd ? (int) pads[two ? 1 : 0] : 0;
+  int DH = two && ndl == 2 ? (int) dil[0] : 1, DW = ndl ? (int) dil[ndl - 1] : 1;
+  int OCg = OC / G, OCB = (OCg + 7) / 8, N = (int) x->dims[0];
+  int has_bias = n->n_inputs > 2 && n->inputs[2] >= 0, act = n->fused_act;
+  float alpha = n->fused_alpha;
+  cl_mem bias = has_bias ? be->vals[n->inputs[2]].mem : dn->packed;
+  uint bo = has_bias ? eoff (be, g, n->inputs[2]) : 0;
+  uint xo = eoff (be, g, n->inputs[0]), yo = eoff (be, g, n->outputs[0]);
+  size_t gsz[3] = { (size_t) (OW + 7) / 8, (size_t) OH, (size_t) N * G * OCB };
+  yv7_status s;
+  (void) nks;
+
+  if (dn->runtime_pack) {
+    uint wo = eoff (be, g, n->inputs[1]);
+    int icg = (int) w->dims[1];
+    size_t psz = (size_t) G * OCB * icg * KH * KW * 8;
+    s = yv7_cl_launch (&be->cl, "conv_pack_weights", 1, &psz,
+        ARG (be->vals[n->inputs[1]].mem), ARG (wo), ARG (dn->packed), ARG (OCg),
+        ARG (icg), ARG (KH), ARG (KW), ARG (G), YV7_CL_END);
+    if (s != YV7_OK)
+      return s;
+  }
+  return yv7_cl_launch (&be->cl, "conv2d_packed", 3, gsz,
+      ARG (be->vals[n->inputs[0]].mem), ARG (xo), ARG (dn->packed), ARG (bias),
+      ARG (bo), ARG (has_bias), ARG (be->vals[n->outputs[0]].mem), ARG (yo),
+      ARG (C), ARG (H), ARG (W), ARG (OC), ARG (OH), ARG (OW), ARG (KH), ARG (KW),
+      ARG (SH), ARG (SW), ARG (PH), ARG (PW), ARG (DH), ARG (DW), ARG (G),
+      ARG (act), ARG (alpha), YV7_CL_END);
+}
+
+static yv7_status
+enq_binary (cl_backend *be, const yv7_graph *g, const yv7_node *n)
+{
+  static const char *const names[] = { "Add", "Sub", "Mul", "Div", "Pow" };
+  const yv7_tensor *a = T (g, n->inputs[0]), *b = T (g, n->inputs[1]), *c = T (g, n->outputs[0]);
+  int op = 0;
+  size_t total = (size_t) yv7_tensor_numel (c);
+  uint ao = eoff (be, g, n->inputs[0]), bo = eoff (be, g, n->inputs[1]), co = eoff (be, g, n->outputs[0]);
+  cl_mem am = be->vals[n->inputs[0]].mem, bm = be->vals[n->inputs[1]].mem, cm = be->vals[n->outputs[0]].mem;
+  int64_t an = yv7_tensor_numel (a), bn = yv7_tensor_numel (b);
+  cl_int8 d8 = { { 1, 1, 1, 1, 1, 1, 1, 1 } }, as8 = { { 0 } }, bs8 = { { 0 } };
+  int rank = c->rank;
+
+  for (int k = 0; k < 5; k++)
+    if (!strcmp (n->op_type, names[k]))
+      op = k;
+  if (an == (int64_t) total && (bn == (int64_t) total || bn == 1)) {
+    int scalar = bn == 1 && total != 1;
+    return yv7_cl_launch (&be->cl, "binary_flat_f32", 1, &total, ARG (op),
+        ARG (am), ARG (ao), ARG (bm), ARG (bo), ARG (scalar), ARG (cm), ARG (co), YV7_CL_END);
+  }
+  for (int d = 0; d < rank; d++) {
+    int ad = d - (rank - a->rank), bd = d - (rank - b->rank);
+    int64_t sa = 1, sb = 1;
+    for (int k = ad + 1; k < a->rank; k++)
+      sa *= a->dims[k];
+    for (int k = bd + 1; k < b->rank; k++)
+      sb *= b->dims[k];
+    d8.s[d] = (cl_int) c->dims[d];
+    as8.s[d] = ad >= 0 && a->dims[ad] != 1 ? (cl_int) sa : 0;
+    bs8.s[d] = bd >= 0 && b->dims[bd] != 1 ? (cl_int) sb : 0;
+  }
+  return yv7_cl_launch (&be->cl, "binary_f32", 1, &total, ARG (op), ARG (am),
+      ARG (ao), ARG (bm), ARG (bo), ARG (cm), ARG (co), ARG (rank), ARG (d8),
+      ARG (as8), ARG (bs8), YV7_CL_END);
+}
+
+static yv7_status
+enq_transpose (cl_backend *be, const yv7_graph *g, const yv7_node *n)
+{
+  const yv7_tensor *x = T (g, n->inputs[0]), *y = T (g, n->outputs[0]);
+  const int64_t *perm;
+  size_t np = yv7_attr_ints (n, "perm", &perm);
+  int64_t xs[YV7_MAX_RANK], xs_p[YV7_MAX_RANK], ys[YV7_MAX_RANK];
+  contiguous_strides (x, xs);
+  contiguous_strides (y, ys);
+  for (int d = 0; d < y->rank; d++)
+    xs_p[d] = xs[np ? perm[d] : y->rank - 1 - d];
+  return enq_copy (be, g, n->inputs[0], 0, n->outputs[0], 0, y->rank, y->dims, xs_p, ys);
+}
+
+/* Slice (opset 10+: inputs; opset < 10: attributes) as a strided copy. */
+static yv7_status
+enq_slice (cl_backend *be, const yv7_graph *g, const yv7_node *n)
+{
+  const yv7_tensor *x = T (g, n->inputs[0]), *y = T (g, n->outputs[0]);
+  int64_t xs[YV7_MAX_RANK], ys[YV7_MAX_RANK], step[YV7_MAX_RANK], begin[YV7_MAX_RANK];
+  int64_t off = 0;
+  contiguous_strides (x, xs);
+  contiguous_strides (y, ys);
+  for (int d = 0; d < x->rank; d++) {
+    begin[d] = 0;
+    step[d] = 1;
+  }
+  {
+    const yv7_tensor *st = NULL, *ax = NULL, *sp = NULL, *en = NULL;
+    int64_t cnt;
+    const int64_t *a_st = NULL, *a_en = NULL, *a_ax = NULL;
+    size_t n_st = 0, n_ax = 0;
+    if (n->opset >= 10) {
+      st = T (g, n->inputs[1]);
+      en = T (g, n->inputs[2]);
+      ax = n->n_inputs > 3 && n->inputs[3] >= 0 ? T (g, n->inputs[3]) : NULL;
+      sp = n->n_inputs > 4 && n->inputs[4] >= 0 ? T (g, n->inputs[4]) : NULL;
+      cnt = yv7_tensor_numel (st);
+    } else {
+      n_st = yv7_attr_ints (n, "starts", &a_st);
+      yv7_attr_ints (n, "ends", &a_en);
+      n_ax = yv7_attr_ints (n, "axes", &a_ax);
+      cnt = (int64_t) n_st;
+    }
+    for (int64_t k = 0; k < cnt; k++) {
+      int64_t axis = ax ? yv7_tensor_get_int (ax, k) : (n_ax ? a_ax[k] : k);
+      int64_t s0 = st ? yv7_tensor_get_int (st, k) : a_st[k];
+      int64_t e0 = en ? yv7_tensor_get_int (en, k) : a_en[k];
+      int64_t sv = sp ? yv7_tensor_get_int (sp, k) : 1, dim;
+      int a;
+      if (!yv7_norm_axis (axis, x->rank, &a))
+        return YV7_E_SHAPE;
+      dim = x->dims[a];
+      if (s0 < 0)
+        s0 += dim;
+      if (e0 < 0)
+        e0 += dim;
+      if (sv > 0)
+        s0 = s0 < 0 ? 0 : (s0 > dim ? dim : s0);
+      else
+        s0 = s0 < 0 ? 0 : (s0 > dim - 1 ? dim - 1 : s0);
+      begin[a] = s0;
+      step[a] = sv;
+      (void) e0;
+    }
+  }
+  for (int d = 0; d < x->rank; d++) {
+    off += begin[d] * xs[d];
+    xs[d] *= step[d];
+  }
+  return enq_copy (be, g, n->inputs[0], off, n->outputs[0], 0, y->rank, y->dims, xs, ys);
+}
+
+/* Concat or Split: one strided copy per part along the axis. */
+static yv7_status
+enq_parts (cl_backend *be, const yv7_graph *g, const yv7_node *n, const bool *skip,
+    bool split)
+{
+  int big = split ? n->inputs[0] : n->outputs[0];
+  const yv7_tensor *B = T (g, big);
+  int axis;
+  int64_t pos = 0, bs[YV7_MAX_RANK];
+  int nparts = split ? n->n_outputs : n->n_inputs;
+  yv7_status s;
+
+  if (!yv7_norm_axis (yv7_attr_int (n, "axis", split ? 0 : 0), B->rank, &axis))
+    return YV7_E_SHAPE;
+  contiguous_strides (B, bs);
+  for (int k = 0; k < nparts; k++) {
+    int v = split ? n->outputs[k] : n->inputs[k];
+    const yv7_tensor *p;
+    int64_t ps[YV7_MAX_RANK];
+    if (v < 0)
+      continue;
+    p = T (g, v);
+    contiguous_strides (p, ps);
+    if (!(skip && skip[k]) && yv7_tensor_numel (p) > 0) {
+      if (split)
+        s = enq_copy (be, g, big, pos * bs[axis], v, 0, p->rank, p->dims, bs, ps);
+      else
+        s = enq_copy (be, g, v, 0, big, pos * bs[axis], p->rank, p->dims, ps, bs);
+      if (s != YV7_OK)
+        return s;
+    }
+    pos += p->dims[axis];
+  }
+  return YV7_OK;
+}
+
+static yv7_status
+enq_reduce (cl_backend *be, const yv7_graph *g, const yv7_node *n, bool arg)
+{
+  const yv7_tensor *x = T (g, n->inputs[0]);
+  int64_t axis;
+  int a, R, inner = 1, outer = 1, last = (int) yv7_attr_int (n, "select_last_index", 0);
+  uint xo = eoff (be, g, n->inputs[0]), yo = eoff (be, g, n->outputs[0]);
+  size_t gsz[2];
+
+  if (arg)
+    axis = yv7_attr_int (n, "axis", 0);
+  else if (n->n_inputs > 1 && n->inputs[1] >= 0)
+    axis = yv7_tensor_get_int (T (g, n->inputs[1]), 0);
+  else {
+    const int64_t *axes;
+    yv7_attr_ints (n, "axes", &axes);
+    axis = axes[0];
+  }
+  if (!yv7_norm_axis (axis, x->rank, &a))
+    return YV7_E_SHAPE;
+  R = (int) x->dims[a];
+  for (int d = 0; d < a; d++)
+    outer *= (int) x->dims[d];
+  for (int d = a + 1; d < x->rank; d++)
+    inner *= (int) x->dims[d];
+  gsz[0] = (size_t) inner;
+  gsz[1] = (size_t) outer;
+  if (arg)
+    return yv7_cl_launch (&be->cl, "argmax_f32", 2, gsz, ARG (be->vals[n->inputs[0]].mem),
+        ARG (xo), ARG (be->vals[n->outputs[0]].mem), ARG (yo), ARG (R), ARG (inner), ARG (last), YV7_CL_END);
+  return yv7_cl_launch (&be->cl, "reduce_max_f32", 2, gsz, ARG (be->vals[n->inputs[0]].mem),
+      ARG (xo), ARG (be->vals[n->outputs[0]].mem), ARG (yo), ARG (R), ARG (inner), YV7_CL_END);
+}
+
+static yv7_status
+enq_node (cl_backend *be, const yv7_graph *g, int i)
+{
+  const yv7_node *n = &g->nodes[i];
+  dev_node *dn = &be->nodes[i];
+  const char *op = n->op_type;
+  int xv = n->inputs[0], yv = n->outputs[0];
+  const yv7_tensor *x = T (g, xv), *y = T (g, yv);
+  uint xo = eoff (be, g, xv), yo = eoff (be, g, yv);
+  cl_mem xm = be->vals[xv].mem, ym = be->vals[yv].mem;
+  size_t total = (size_t) yv7_tensor_numel (y);
+
+  if (!strcmp (op, "Conv"))
+    return enq_conv (be, g, n, dn);
+  if (!strcmp (op, "Add") || !strcmp (op, "Sub") || !strcmp (op, "Mul")
+      || !strcmp (op, "Div") || !strcmp (op, "Pow"))
+    return enq_binary (be, g, n);
+  if (!strcmp (op, "Sigmoid") || !strcmp (op, "LeakyRelu") || !strcmp (op, "Relu")) {
+    int u = !strcmp (op, "Sigmoid") ? 0 : !strcmp (op, "LeakyRelu") ? 1 : 2;
+    float alpha = yv7_attr_float (n, "alpha", 0.01f);
+    return yv7_cl_launch (&be->cl, "unary_f32", 1, &total, ARG (u), ARG (alpha),
+        ARG (xm), ARG (xo), ARG (ym), ARG (yo), YV7_CL_END);
+  }
+  if (is_op (n, alias_ops)) {
+    int64_t st[YV7_MAX_RANK];
+    if (be->vals[yv].parent == xv)
+      return YV7_OK;   /* shares its input's storage */
+    contiguous_strides (y, st);
+    {
+      int64_t one = (int64_t) total;
+      int64_t unit = 1;
+      (void) st;
+      return enq_copy (be, g, xv, 0, yv, 0, 1, &one, &unit, &unit);
+    }
+  }
+  if (!strcmp (op, "Transpose"))
+    return enq_transpose (be, g, n);
+  if (!strcmp (op, "Slice"))
+    return enq_slice (be, g, n);
+  if (!strcmp (op, "Concat"))
+    return enq_parts (be, g, n, dn->skip, false);
+  if (!strcmp (op, "Split"))
+    return enq_parts (be, g, n, NULL, true);
+  if (!strcmp (op, "MaxPool")) {
+    const int64_t *ks, *st, *pads, *dil;
+    size_t nst = yv7_attr_ints (n, "strides", &st), npd = yv7_attr_ints (n, "pads", &pads);
+    size_t ndl = yv7_attr_ints (n, "dilations", &dil);
+    int KH, KW, SH = nst == 2 ? (int) st[0] : 1, SW = nst == 2 ? (int) st[1] : 1;
+    int PH = npd == 4 ? (int) pads[0] : 0, PW = npd == 4 ? (int) pads[1] : 0;
+    int DH = ndl == 2 ? (int) dil[0] : 1, DW = ndl == 2 ? (int) dil[1] : 1;
+    int H = (int) x->dims[2], W = (int) x->dims[3], OH = (int) y->dims[2], OW = (int) y->dims[3];
+    size_t gsz[3] = { (size_t) OW, (size_t) OH, (size_t) (y->dims[0] * y->dims[1]) };
+    yv7_attr_ints (n, "kernel_shape", &ks);
+    KH = (int) ks[0];
+    KW = (int) ks[1];
+    return yv7_cl_launch (&be->cl, "maxpool2d_f32", 3, gsz, ARG (xm), ARG (xo),
+        ARG (ym), ARG (yo), ARG (H), ARG (W), ARG (OH), ARG (OW), ARG (KH), ARG (KW),
+        ARG (SH), ARG (SW), ARG (PH), ARG (PW), ARG (DH), ARG (DW), YV7_CL_END);
+  }
+  if (!strcmp (op, "Resize")) {
+    cl_int4 id = { { (cl_int) x->dims[0], (cl_int) x->dims[1], (cl_int) x->dims[2], (cl_int) x->dims[3] } };
+    cl_int4 od = { { (cl_int) y->dims[0], (cl_int) y->dims[1], (cl_int) y->dims[2], (cl_int) y->dims[3] } };
+    return yv7_cl_launch (&be->cl, "resize_nearest_f32", 1, &total, ARG (xm), ARG (xo),
+        ARG (ym), ARG (yo), ARG (dn->packed), ARG (id), ARG (od), YV7_CL_END);
+  }
+  if (!strcmp (op, "MatMul")) {
+    const yv7_tensor *b = T (g, n->inputs[1]);
+    int M = (int) x->dims[x->rank - 2], K = (int) x->dims[x->rank - 1];
+    int N = (int) b->dims[b->rank - 1];
+    int batch = (int) (total / ((size_t) M * (size_t) N));
+    int a_bs = M * K, b_bs = b->rank == 2 ? 0 : K * N;
+    uint bo = eoff (be, g, n->inputs[1]);
+    size_t gsz[3] = { (size_t) N, (size_t) M, (size_t) batch };
+    if (x->rank == 2)
+      a_bs = 0;
+    return yv7_cl_launch (&be->cl, "matmul_f32", 3, gsz, ARG (xm), ARG (xo),
+        ARG (be->vals[n->inputs[1]].mem), ARG (bo), ARG (ym), ARG (yo), ARG (M),
+        ARG (N), ARG (K), ARG (a_bs), ARG (b_bs), YV7_CL_END);
+  }
+  if (!strcmp (op, "ReduceMax"))
+    return enq_reduce (be, g, n, false);
+  if (!strcmp (op, "ArgMax"))
+    return enq_reduce (be, g, n, true);
+  if (!strcmp (op, "Cast")) {
+    int64_t one = (int64_t) total, unit = 1;
+    if (x->dtype == y->dtype)
+      return enq_copy (be, g, xv, 0, yv, 0, 1, &one, &unit, &unit);
+    return yv7_cl_launch (&be->cl, x->dtype == YV7_DT_FLOAT ? "cast_f32_i64" : "cast_i64_f32",
+        1, &total, ARG (xm), ARG (xo), ARG (ym), ARG (yo), YV7_CL_END);
+  }
+  if (!strcmp (op, "BatchNormalization")) {
+    int C = (int) x->dims[1], inner = (int) (total / ((size_t) x->dims[0] * (size_t) C));
+    return yv7_cl_launch (&be->cl, "affine_channel_f32", 1, &total, ARG (xm), ARG (xo),
+        ARG (dn->packed), ARG (dn->aux), ARG (ym), ARG (yo), ARG (C), ARG (inner), YV7_CL_END);
+  }
+  return YV7_E_UNSUPPORTED;
+}
+
+static yv7_status
+cl_enqueue (yv7_backend *b, const yv7_graph *g, int node, yv7_error *err)
+{
+  cl_backend *be = (cl_backend *) b;
+  yv7_status s = enq_node (be, g, node);
+  if (s != YV7_OK)
+    return yv7_set_error (err, s, "%s node '%s': enqueueing its OpenCL kernel on "
+        "%s failed (%s)", g->nodes[node].op_type, g->nodes[node].name, be->cl.name,
+        yv7_status_name (s));
+  return YV7_OK;
+}
+
+static yv7_status
+cl_write (yv7_backend *b, const yv7_graph *g, int v, const void *data, yv7_error *err)
+{
+  cl_backend *be = (cl_backend *) b;
+  size_t n = value_bytes (g, v);
+  if (!be->vals[v].mem)
+    return yv7_set_error (err, YV7_E_STATE, "value '%s' has no device storage",
+        g->values[v].name);
+  if (n == 0)
+    return YV7_OK;
+  return yv7_cl_check (clEnqueueWriteBuffer (be->cl.queue, be->vals[v].mem, CL_TRUE,
+      be->vals[v].off, n, data, 0, NULL, NULL), "writing to the device", err);
+}
+
+static yv7_status
+cl_read (yv7_backend *b, const yv7_graph *g, int v, void *data, yv7_error *err)
+{
+  cl_backend *be = (cl_backend *) b;
+  size_t n = value_bytes (g, v);
+  if (!be->vals[v].mem)
+    return yv7_set_error (err, YV7_E_STATE, "value '%s' has no device storage",
+        g->values[v].name);
+  if (n == 0)
+    return YV7_OK;
+  return yv7_cl_check (clEnqueueReadBuffer (be->cl.queue, be->vals[v].mem, CL_TRUE,
+      be->vals[v].off, n, data, 0, NULL, NULL), "reading from the device", err);
+}
+
+static yv7_status
+cl_pre (yv7_backend *b, const yv7_graph *g, int v, int index, const yv7_frame *f,
+    const yv7_letterbox *lb, yv7_error *err)
+{
+  cl_backend *be = (cl_backend *) b;
+  const yv7_tensor *t = T (g, v);
+  size_t plane = (size_t) (t->dims[1] * t->dims[2] * t->dims[3]);
+  return yv7_cl_preprocess (&be->cl, f, lb, be->vals[v].mem,
+      eoff (be, g, v) + plane * (size_t) index, err);
+}
+
+static yv7_status
+cl_flush (yv7_backend *b, yv7_error *err)
+{
+  cl_backend *be = (cl_backend *) b;
+  cl_int rc;
+  if (be->done)
+    clReleaseEvent (be->done);
+  be->done = NULL;
+  rc = clEnqueueMarkerWithWaitList (be->cl.queue, 0, NULL, &be->done);
+  if (rc == CL_SUCCESS)
+    rc = clFlush (be->cl.queue);
+  return yv7_cl_check (rc, "submitting work to the device", err);
+}
+
+static int
+cl_poll (yv7_backend *b)
+{
+  cl_backend *be = (cl_backend *) b;
+  cl_int st = CL_COMPLETE;
+  if (!be->done)
+    return 1;
+  if (clGetEventInfo (be->done, CL_EVENT_COMMAND_EXECUTION_STATUS, sizeof st, &st, NULL) != CL_SUCCESS)
+    return 1;
+  return st == CL_COMPLETE || st < 0;
+}
+
+static const char *
+cl_name (yv7_backend *b)
+{
+  return ((cl_backend *) b)->cl.name;
+}
+
+static void
+cl_free (yv7_backend *b)
+{
+  cl_backend *be = (cl_backend *) b;
+  if (be->cl.queue)
+    clFinish (be->cl.queue);
+  if (be->done)
+    clReleaseEvent (be->done);
+  if (be->vals)
+    for (int v = 0; v < be->n_vals; v++)
+      if (be->vals[v].mem && be->vals[v].mem != be->arena)
+        clReleaseMemObject (be->vals[v].mem);
+  if (be->nodes)
+    for (int i = 0; i < be->n_nodes; i++) {
+      if (be->nodes[i].packed)
+        clReleaseMemObject (be->nodes[i].packed);
+      if (be->nodes[i].aux)
+        clReleaseMemObject (be->nodes[i].aux);
+      free (be->nodes[i].skip);
+    }
+  if (be->arena)
+    clReleaseMemObject (be->arena);
+  free (be->vals);
+  free (be->nodes);
+  yv7_cl_close (&be->cl);
+  free (be);
+}
+
+static const yv7_backend_ops cl_ops = {
+  .supports_op = cl_supports,
+  .prepare = cl_prepare,
+  .write = cl_write,
+  .read = cl_read,
+  .enqueue = cl_enqueue,
+  .preprocess = cl_pre,
+  .flush = cl_flush,
+  .poll = cl_poll,
+  .name = cl_name,
+  .free = cl_free,
+};
+
+yv7_backend *
+yv7_cl_backend_new (const char *spec, yv7_error *err)
+{
+  cl_backend *be = calloc (1, sizeof *be);
+  if (!be) {
+    yv7_set_error (err, YV7_E_NOMEM, "out of memory");
+    return NULL;
+  }
+  be->base.ops = &cl_ops;
+  if (yv7_cl_open (&be->cl, spec, err) != YV7_OK) {
+    free (be);
+    return NULL;
+  }
+  return &be->base;
+}

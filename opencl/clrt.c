@@ -1,0 +1,308 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* clrt.c: OpenCL device choice, context, queue and the embedded program. */
+#include "clrt.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+extern const char yv7_cl_source[];
+
+const char *
+yv7_cl_strerror (cl_int rc)
+{
+  switch (rc) {
+#define E(x) case x: return #x;
+    E (CL_SUCCESS) E (CL_DEVICE_NOT_FOUND) E (CL_DEVICE_NOT_AVAILABLE)
+    E (CL_COMPILER_NOT_AVAILABLE) E (CL_MEM_OBJECT_ALLOCATION_FAILURE)
+    E (CL_OUT_OF_RESOURCES) E (CL_OUT_OF_HOST_MEMORY) E (CL_BUILD_PROGRAM_FAILURE)
+    E (CL_INVALID_VALUE) E (CL_INVALID_PLATFORM) E (CL_INVALID_DEVICE)
+    E (CL_INVALID_CONTEXT) E (CL_INVALID_COMMAND_QUEUE) E (CL_INVALID_MEM_OBJECT)
+    E (CL_INVALID_PROGRAM) E (CL_INVALID_KERNEL_NAME) E (CL_INVALID_KERNEL)
+    E (CL_INVALID_ARG_INDEX) E (CL_INVALID_ARG_VALUE) E (CL_INVALID_ARG_SIZE)
+    E (CL_INVALID_KERNEL_ARGS) E (CL_INVALID_WORK_DIMENSION)
+    E (CL_INVALID_WORK_GROUP_SIZE) E (CL_INVALID_GLOBAL_OFFSET)
+    E (CL_INVALID_EVENT_WAIT_LIST) E (CL_INVALID_BUFFER_SIZE)
+    E (CL_INVALID_GLOBAL_WORK_SIZE)
+    E (CL_MISALIGNED_SUB_BUFFER_OFFSET) E (CL_EXEC_STATUS_ERROR_FOR_EVENTS_IN_WAIT_LIST)
+#undef E
+    case -1001: return "CL_PLATFORM_NOT_FOUND_KHR";
+    default: return "unknown OpenCL error";
+  }
+}
+
+yv7_status
+yv7_cl_check (cl_int rc, const char *what, yv7_error *err)
+{
+  if (rc == CL_SUCCESS)
+    return YV7_OK;
+  if (rc == CL_MEM_OBJECT_ALLOCATION_FAILURE || rc == CL_OUT_OF_HOST_MEMORY
+      || rc == CL_OUT_OF_RESOURCES)
+    return yv7_set_error (err, YV7_E_NOMEM, "%s failed: %s (%d)", what,
+        yv7_cl_strerror (rc), rc);
+  return yv7_set_error (err, YV7_E_DEVICE, "%s failed: %s (%d)", what,
+      yv7_cl_strerror (rc), rc);
+}
+
+static bool
+contains_nocase (const char *hay, const char *needle)
+{
+  size_t n = strlen (needle);
+  for (; *hay; hay++)
+    if (strncasecmp (hay, needle, n) == 0)
+      return true;
+  return n == 0;
+}
+
+typedef struct {
+  cl_platform_id platform;
+  cl_device_id device;
+  cl_device_type type;
+  char name[256];
+  int pi, di;
+} candidate;
+
+#define MAX_CANDIDATES 64
+
+static int
+list_devices (candidate *c, int max)
+{
+  cl_platform_id plats[16];
+  cl_uint np = 0;
+  int n = 0;
+
+  if (clGetPlatformIDs (16, plats, &np) != CL_SUCCESS)
+    return 0;
+  for (cl_uint p = 0; p < np && p < 16; p++) {
+    cl_device_id devs[16];
+    cl_uint nd = 0;
+    char pname[96] = "";
+    clGetPlatformInfo (plats[p], CL_PLATFORM_NAME, sizeof pname - 1, pname, NULL);
+    if (clGetDeviceIDs (plats[p], CL_DEVICE_TYPE_ALL, 16, devs, &nd) != CL_SUCCESS)
+      continue;
+    for (cl_uint d = 0; d < nd && d < 16 && n < max; d++) {
+      char dname[128] = "";
+      cl_bool avail = CL_FALSE;
+      clGetDeviceInfo (devs[d], CL_DEVICE_NAME, sizeof dname - 1, dname, NULL);
+      clGetDeviceInfo (devs[d], CL_DEVICE_AVAILABLE, sizeof avail, &avail, NULL);
+      if (!avail)
+        continue;
+      c[n].platform = plats[p];
+      c[n].device = devs[d];
+      clGetDeviceInfo (devs[d], CL_DEVICE_TYPE, sizeof c[n].type, &c[n].type, NULL);
+      snprintf (c[n].name, sizeof c[n].name, "%s (%s)", dname, pname);
+      c[n].pi = (int) p;
+      c[n].di = (int) d;
+      n++;
+    }
+  }
+  return n;
+}
+
+static int
+pick_device (const candidate *c, int n, const char *spec)
+{
+  int p, d;
+  char tail;
+
+  if (!spec || !*spec || strcasecmp (spec, "auto") == 0) {
+    for (int i = 0; i < n; i++)
+      if (c[i].type & CL_DEVICE_TYPE_GPU)
+        return i;
+    for (int i = 0; i < n; i++)
+      if (c[i].type & CL_DEVICE_TYPE_CPU)
+        return i;
+    return n > 0 ? 0 : -1;
+  }
+  if (strcasecmp (spec, "gpu") == 0 || strcasecmp (spec, "cpu") == 0) {
+    cl_device_type want = tolower ((unsigned char) spec[0]) == 'g'
+        ? CL_DEVICE_TYPE_GPU : CL_DEVICE_TYPE_CPU;
+    for (int i = 0; i < n; i++)
+      if (c[i].type & want)
+        return i;
+    return -1;
+  }
+  if (sscanf (spec, "%d:%d%c", &p, &d, &tail) == 2) {
+    for (int i = 0; i < n; i++)
+      if (c[i].pi == p && c[i].di == d)
+        return i;
+    return -1;
+  }
+  for (int i = 0; i < n; i++)
+    if (contains_nocase (c[i].name, spec))
+      return i;
+  return -1;
+}
+
+yv7_status
+yv7_cl_open (yv7_cl *cl, const char *spec, yv7_error *err)
+{
+  candidate cands[MAX_CANDIDATES];
+  cl_uint np = 0;
+  cl_int rc;
+  int n, i;
+  yv7_status s;
+
+  memset (cl, 0, sizeof *cl);
+  rc = clGetPlatformIDs (0, NULL, &np);
+  if (rc != CL_SUCCESS || np == 0)
+    return yv7_set_error (err, YV7_E_NO_DEVICE,
+        "no OpenCL platform found: install pocl-opencl-icd (CPU) or a GPU's "
+        "OpenCL driver");
+  n = list_devices (cands, MAX_CANDIDATES);
+  if (n == 0)
+    return yv7_set_error (err, YV7_E_NO_DEVICE,
+        "OpenCL platforms exist but none has an available device: install "
+        "pocl-opencl-icd (CPU) or a GPU's OpenCL driver");
+  i = pick_device (cands, n, spec);
+  if (i < 0) {
+    char list[1024];
+    size_t off = 0;
+    list[0] = '\0';
+    for (int k = 0; k < n && off < sizeof list; k++)
+      off += (size_t) snprintf (list + off, sizeof list - off, "%s%d:%d %s",
+          k ? "; " : "", cands[k].pi, cands[k].di, cands[k].name);
+    return yv7_set_error (err, YV7_E_NO_DEVICE,
+        "no OpenCL device matches '%s' (devices: %s)", spec, list);
+  }
+  cl->platform = cands[i].platform;
+  cl->device = cands[i].device;
+  cl->type = cands[i].type;
+  snprintf (cl->name, sizeof cl->name, "%s", cands[i].name);
+  clGetDeviceInfo (cl->device, CL_DEVICE_MAX_WORK_GROUP_SIZE, sizeof cl->max_wg,
+      &cl->max_wg, NULL);
+  clGetDeviceInfo (cl->device, CL_DEVICE_GLOBAL_MEM_SIZE, sizeof cl->global_mem,
+      &cl->global_mem, NULL);
+  clGetDeviceInfo (cl->device, CL_DEVICE_MAX_MEM_ALLOC_SIZE, sizeof cl->max_alloc,
+      &cl->max_alloc, NULL);
+
+  {
+    cl_context_properties props[] = {
+      CL_CONTEXT_PLATFORM, (cl_context_properties) cl->platform, 0
+    };
+    cl->ctx = clCreateContext (props, 1, &cl->device, NULL, NULL, &rc);
+  }
+  if ((s = yv7_cl_check (rc, "clCreateContext", err)) != YV7_OK)
+    goto fail;
+  cl->queue = clCreateCommandQueue (cl->ctx, cl->device, 0, &rc);
+  if ((s = yv7_cl_check (rc, "clCreateCommandQueue", err)) != YV7_OK)
+    goto fail;
+  {
+    const char *src = yv7_cl_source;
+    cl->program = clCreateProgramWithSource (cl->ctx, 1, &src, NULL, &rc);
+  }
+  if ((s = yv7_cl_check (rc, "clCreateProgramWithSource", err)) != YV7_OK)
+    goto fail;
+  rc = clBuildProgram (cl->program, 1, &cl->device, "-cl-std=CL1.2", NULL, NULL);
+  if (rc != CL_SUCCESS) {
+    char log[2048] = "";
+    clGetProgramBuildInfo (cl->program, cl->device, CL_PROGRAM_BUILD_LOG,
+        sizeof log - 1, log, NULL);
+    s = yv7_set_error (err, YV7_E_DEVICE, "building the OpenCL kernels for %s "
+        "failed: %s: %.400s", cl->name, yv7_cl_strerror (rc), log);
+    goto fail;
+  }
+  return YV7_OK;
+
+  /* ERRORS */
+fail:
+  yv7_cl_close (cl);
+  return s;
+}
+
+void
+yv7_cl_close (yv7_cl *cl)
+{
+  for (int i = 0; i < cl->n_kernels; i++)
+    clReleaseKernel (cl->kernels[i].k);
+  if (cl->staging)
+    clReleaseMemObject (cl->staging);
+  if (cl->program)
+    clReleaseProgram (cl->program);
+  if (cl->queue) {
+    clFinish (cl->queue);
+    clReleaseCommandQueue (cl->queue);
+  }
+  if (cl->ctx)
+    clReleaseContext (cl->ctx);
+  memset (cl, 0, sizeof *cl);
+}
+
+cl_kernel
+yv7_cl_kernel (yv7_cl *cl, const char *name, yv7_error *err)
+{
+  cl_int rc;
+  cl_kernel k;
+
+  for (int i = 0; i < cl->n_kernels; i++)
+    if (strcmp (cl->kernels[i].name, name) == 0)
+      return cl->kernels[i].k;
+  if (cl->n_kernels == YV7_CL_MAX_KERNELS) {
+    yv7_set_error (err, YV7_E_DEVICE, "too many OpenCL kernels (asked for %s)", name);
+    return NULL;
+  }
+  k = clCreateKernel (cl->program, name, &rc);
+  if (yv7_cl_check (rc, name, err) != YV7_OK)
+    return NULL;
+  cl->kernels[cl->n_kernels].name = name;
+  cl->kernels[cl->n_kernels].k = k;
+  cl->n_kernels++;
+  return k;
+}
+
+yv7_status
+yv7_cl_launch (yv7_cl *cl, const char *kernel, int work_dim,
+    const size_t *global, ...)
+{
+  /* errors from here are reported by the caller's context; keep a local one */
+  yv7_error e;
+  cl_kernel k = yv7_cl_kernel (cl, kernel, &e);
+  va_list ap;
+  cl_int rc;
+
+  if (!k)
+    return e.code;
+  va_start (ap, global);
+  for (int i = 0;; i++) {
+    size_t size = va_arg (ap, size_t);
+    const void *ptr;
+    if (size == 0)
+      break;
+    ptr = va_arg (ap, const void *);
+    rc = clSetKernelArg (k, (cl_uint) i, size, ptr);
+    if (rc != CL_SUCCESS) {
+      va_end (ap);
+      return YV7_E_DEVICE;
+    }
+  }
+  va_end (ap);
+  for (int d = 0; d < work_dim; d++)
+    if (global[d] == 0)
+      return YV7_OK;   /* empty tensor: nothing to do */
+  rc = clEnqueueNDRangeKernel (cl->queue, k, (cl_uint) work_dim, NULL, global,
+      NULL, 0, NULL, NULL);
+  return rc == CL_SUCCESS ? YV7_OK
+      : (rc == CL_OUT_OF_RESOURCES || rc == CL_MEM_OBJECT_ALLOCATION_FAILURE
+          ? YV7_E_NOMEM : YV7_E_DEVICE);
+}
+
+yv7_status
+yv7_cl_staging (yv7_cl *cl, size_t size, yv7_error *err)
+{
+  cl_int rc;
+  if (cl->staging_size >= size)
+    return YV7_OK;
+  if (cl->staging)
+    clReleaseMemObject (cl->staging);
+  cl->staging_size = 0;
+  cl->staging = clCreateBuffer (cl->ctx, CL_MEM_READ_ONLY, size, NULL, &rc);
+  if (yv7_cl_check (rc, "allocating the frame staging buffer", err) != YV7_OK) {
+    cl->staging = NULL;
+    return err ? err->code : YV7_E_DEVICE;
+  }
+  cl->staging_size = size;
+  return YV7_OK;
+}

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* clrt.h: a thin OpenCL runtime wrapper: device choice, one context, one
+ * in-order queue, the embedded program built once, kernels by name.  Every
+ * failure returns a status with a message; nothing aborts. */
+#ifndef YV7_CLRT_H
+#define YV7_CLRT_H
+
+#include <CL/cl.h>
+#include "tensor.h"
+
+#define YV7_CL_MAX_KERNELS 64
+
+typedef struct {
+  cl_platform_id platform;
+  cl_device_id device;
+  cl_device_type type;
+  cl_context ctx;
+  cl_command_queue queue;
+  cl_program program;
+  char name[256];            /* "device (platform)" */
+  size_t max_wg;             /* CL_DEVICE_MAX_WORK_GROUP_SIZE */
+  cl_ulong global_mem;
+  cl_ulong max_alloc;
+  struct { const char *name; cl_kernel k; } kernels[YV7_CL_MAX_KERNELS];
+  int n_kernels;
+  /* staging buffer for uploading video frames (preprocessing) */
+  cl_mem staging;
+  size_t staging_size;
+} yv7_cl;
+
+/* Open the device named by spec ("auto", a name substring, "P:D") and build
+ * the embedded kernels for it. */
+yv7_status yv7_cl_open (yv7_cl *cl, const char *spec, yv7_error *err);
+void yv7_cl_close (yv7_cl *cl);
+
+/* A kernel of the embedded program, created on first use and cached. */
+cl_kernel yv7_cl_kernel (yv7_cl *cl, const char *name, yv7_error *err);
+
+/* YV7_OK when rc is CL_SUCCESS, else a YV7_E_DEVICE (or YV7_E_NOMEM) error
+ * naming `what` and the OpenCL error. */
+yv7_status yv7_cl_check (cl_int rc, const char *what, yv7_error *err);
+const char *yv7_cl_strerror (cl_int rc);
+
+/* Set kernel args from (size_t size, const void *ptr) pairs ended by
+ * YV7_CL_END, then enqueue an N-dimensional range with a NULL local size. */
+yv7_status yv7_cl_launch (yv7_cl *cl, const char *kernel, int work_dim,
+    const size_t *global, ...);
+#define YV7_CL_ARG(x) sizeof (x), (const void *) &(x)
+#define YV7_CL_END ((size_t) 0)
+
+/* Make sure cl->staging holds at least size bytes. */
+yv7_status yv7_cl_staging (yv7_cl *cl, size_t size, yv7_error *err);
+
+#endif

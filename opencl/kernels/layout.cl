@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* layout.cl: data movement: strided N-d copies (Transpose, Slice, Split,
+ * Concat), nearest Resize by per-axis index tables, MaxPool, MatMul and the
+ * reductions over one axis. */
+
+#define COPY_ND(NAME, T) \
+__kernel void \
+NAME (__global const T *x, int x_off, __global T *y, uint y_off, int rank, \
+    int8 dims, int8 xs, int8 ys) \
+{ \
+  size_t i = get_global_id (0), r = i; \
+  long xi = x_off, yi = y_off; \
+  int d[8], sx[8], sy[8]; \
+  vstore8 (dims, 0, d); \
+  vstore8 (xs, 0, sx); \
+  vstore8 (ys, 0, sy); \
+  for (int k = rank - 1; k >= 0; k--) { \
+    long q = (long) (r % (size_t) d[k]); \
+    r /= (size_t) d[k]; \
+    xi += q * sx[k]; \
+    yi += q * sy[k]; \
+  } \
+  y[yi] = x[xi]; \
+}
+
+COPY_ND (copy_nd_4, uint)
+COPY_ND (copy_nd_8, ulong)
+
+/* out[n,c,h,w] = in[tn[n], tc[c], th[h], tw[w]]: the tables hold the ONNX
+ * nearest-mode source index of every output coordinate, computed on the host. */
+__kernel void
+resize_nearest_f32 (__global const float *x, uint x_off, __global float *y, uint y_off,
+    __global const int *tab, int4 idims, int4 odims)
+{
+  size_t i = get_global_id (0), r = i;
+  int w = (int) (r % (size_t) odims.s3); r /= (size_t) odims.s3;
+  int h = (int) (r % (size_t) odims.s2); r /= (size_t) odims.s2;
+  int c = (int) (r % (size_t) odims.s1); r /= (size_t) odims.s1;
+  int n = (int) r;
+  int sn = tab[n];
+  int sc = tab[odims.s0 + c];
+  int sh = tab[odims.s0 + odims.s1 + h];
+  int sw = tab[odims.s0 + odims.s1 + odims.s2 + w];
+  y[y_off + i] = x[x_off + (((size_t) sn * idims.s1 + sc) * idims.s2 + sh) * idims.s3 + sw];
+}
+
+__kernel void
+maxpool2d_f32 (__global const float *x, uint x_off, __global float *y, uint y_off,
+    int H, int W, int OH, int OW, int KH, int KW, int SH, int SW, int PH, int PW,
+    int DH, int DW)
+{
+  int ox = get_global_id (0), oy = get_global_id (1), nc = get_global_id (2);
+  __global const float *xc = x + x_off + (size_t) nc * H * W;
+  float m = -INFINITY;
+  for (int ky = 0; ky < KH; ky++) {
+    int iy = oy * SH - PH + ky * DH;
+    if (iy < 0 || iy >= H)
+      continue;
+    for (int kx = 0; kx < KW; kx++) {
+      int ix = ox * SW - PW + kx * DW;
+      if (ix >= 0 && ix < W)
+        m = fmax (m, xc[(size_t) iy * W + ix]);
+    }
+  }
+  y[y_off + ((size_t) nc * OH + oy) * OW + ox] = m;
+}
+
+/* C[b] = A[b] (MxK) x B[b] (KxN); a zero batch stride broadcasts. */
+__kernel void
+matmul_f32 (__global const float *a, uint a_off, __global const float *b, uint b_off,
+    __global float *c, uint c_off, int M, int N, int K, int a_bs, int b_bs)
+{
+  int j = get_global_id (0), i = get_global_id (1), z = get_global_id (2);
+  __global const float *ar = a + a_off + (size_t) z * a_bs + (size_t) i * K;
+  __global const float *bc = b + b_off + (size_t) z * b_bs + j;
+  float s = 0.0f;
+  for (int k = 0; k < K; k++)
+    s = fma (ar[k], bc[(size_t) k * N], s);
+  c[c_off + ((size_t) z * M + i) * N + j] = s;
+}
+
+/* [outer, R, inner] -> [outer, inner] */
+__kernel void
+reduce_max_f32 (__global const float *x, uint x_off, __global float *y, uint y_off,
+    int R, int inner)
+{
+  int in = get_global_id (0), o = get_global_id (1);
+  __global const float *p = x + x_off + (size_t) o * R * inner + in;
+  float m = -INFINITY;
+  for (int r = 0; r < R; r++) {
+    float v = p[(size_t) r * inner];
+    m = (v > m || isnan (v)) ? v : m;
+  }
+  y[y_off + (size_t) o * inner + in] = m;
+}
+
+__kernel void
+argmax_f32 (__global const float *x, uint x_off, __global long *y, uint y_off,
+    int R, int inner, int select_last)
+{
+  int in = get_global_id (0), o = get_global_id (1);
+  __global const float *p = x + x_off + (size_t) o * R * inner + in;
+  float m = p[0];
+  long best = 0;
+  for (int r = 1; r < R; r++) {
+    float v = p[(size_t) r * inner];
+    if (v > m || (select_last && v == m)) {
+      m = v;
+      best = r;
+    }
+  }
+  y[y_off + (size_t) o * inner + in] = best;
+}
