@@ -156,7 +156,21 @@ detect_form (yv7_engine *e)
           int t = e->heads[a]; e->heads[a] = e->heads[b]; e->heads[b] = t;
         }
     {
+      /* yolov7-tiny(-silu) has anchors of its own; its heads read 64-256
+       * channels where yolov7 and yolov7x read 256 or more */
+      static const float tiny[18] = {
+        10, 13, 16, 30, 33, 23,
+        30, 61, 62, 45, 59, 119,
+        116, 90, 156, 198, 373, 326,
+      };
       const float *anc = yv7_default_anchors (e->n_heads);
+      int p = g->values[e->heads[0]].producer;
+      while (p >= 0 && strcmp (g->nodes[p].op_type, "Conv") != 0 && g->nodes[p].inputs[0] >= 0)
+        p = g->values[g->nodes[p].inputs[0]].producer;
+      if (e->n_heads == 3 && p >= 0 && g->nodes[p].inputs[0] >= 0
+          && g->values[g->nodes[p].inputs[0]].t.rank == 4
+          && g->values[g->nodes[p].inputs[0]].t.dims[1] < 256)
+        anc = tiny;
       if (!anc)
         return;
       memcpy (e->anchors, anc, sizeof (float) * 6 * (size_t) e->n_heads);
@@ -373,6 +387,22 @@ yv7_engine_device_name (const yv7_engine *e)
   if (!e)
     return NULL;
   return e->be ? e->be->ops->name (e->be) : "reference (host C)";
+}
+
+yv7_status
+yv7_engine_set_anchors (yv7_engine *e, const float *anchors, int n_heads,
+    yv7_error *err)
+{
+  if (!e || !anchors)
+    return yv7_set_error (err, YV7_E_INVALID_ARG, "no engine or anchors");
+  if (e->form != YV7_FORM_RAW || n_heads != e->n_heads)
+    return yv7_set_error (err, YV7_E_INVALID_ARG, "anchors are only used by the "
+        "raw-head form, with one set of 3 per head (%d heads)", e->n_heads);
+  for (int i = 0; i < 6 * n_heads; i++)
+    if (!(anchors[i] > 0.f))
+      return yv7_set_error (err, YV7_E_INVALID_ARG, "anchors must be positive");
+  memcpy (e->anchors, anchors, sizeof (float) * 6 * (size_t) n_heads);
+  return YV7_OK;
 }
 
 /* ---- execution ---- */
@@ -695,7 +725,7 @@ yv7_engine_collect (yv7_engine *e, yv7_error *err)
       return s;
     if (e->form != YV7_FORM_END2END)
       yv7_nms (l, e->params.iou_threshold, e->params.max_detections);
-    else if (l->n > e->params.max_detections)
+    else if (e->params.max_detections > 0 && l->n > e->params.max_detections)
       l->n = e->params.max_detections;
     yv7_unletterbox (l, &e->lb[b]);
   }

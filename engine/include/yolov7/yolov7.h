@@ -119,6 +119,13 @@ void yv7_engine_input_size (const yv7_engine *engine, int *height, int *width);
  * Computing Language)" or "reference". */
 const char *yv7_engine_device_name (const yv7_engine *engine);
 
+/* Raw-head form only: anchors (w,h pairs in input pixels, 3 per head, finest
+ * stride first) replacing the defaults, which are the official ones of
+ * yolov7-tiny (3 heads reading fewer than 256 channels), yolov7/yolov7x
+ * (3 heads) and the P6 models (4 heads). */
+yv7_status yv7_engine_set_anchors (yv7_engine *engine, const float *anchors,
+    int n_heads, yv7_error *err);
+
 /* Run the graph on caller tensors, one per graph input in order; outputs stay
  * valid until the next run or free. */
 yv7_status yv7_engine_run (yv7_engine *engine, const yv7_tensor *inputs,
