@@ -519,6 +519,70 @@ redefined:
   return YV7_OK;
 }
 
+/* protobuf-c unpacks nested messages recursively, so a hostile file of
+ * deeply nested graphs (AttributeProto.g -> GraphProto -> NodeProto -> ...)
+ * would exhaust the stack.  Walk the wire format first with the schema's
+ * descriptors and refuse nesting deeper than any real model has. */
+#define MAX_NESTING 32
+
+static bool
+read_varint (const uint8_t **p, const uint8_t *end, uint64_t *v)
+{
+  uint64_t r = 0;
+  for (int shift = 0; shift < 64 && *p < end; shift += 7) {
+    uint8_t b = *(*p)++;
+    r |= (uint64_t) (b & 0x7f) << shift;
+    if (!(b & 0x80)) {
+      *v = r;
+      return true;
+    }
+  }
+  return false;
+}
+
+static bool
+nesting_ok (const ProtobufCMessageDescriptor *desc, const uint8_t *p,
+    const uint8_t *end, int depth)
+{
+  if (depth > MAX_NESTING)
+    return false;
+  while (p < end) {
+    uint64_t tag, v;
+    if (!read_varint (&p, end, &tag))
+      return true;   /* malformed: protobuf-c reports it */
+    switch (tag & 7) {
+      case 0:
+        if (!read_varint (&p, end, &v))
+          return true;
+        break;
+      case 1:
+        if (end - p < 8)
+          return true;
+        p += 8;
+        break;
+      case 5:
+        if (end - p < 4)
+          return true;
+        p += 4;
+        break;
+      case 2: {
+        const ProtobufCFieldDescriptor *f;
+        if (!read_varint (&p, end, &v) || v > (uint64_t) (end - p))
+          return true;
+        f = protobuf_c_message_descriptor_get_field (desc, (unsigned) (tag >> 3));
+        if (f && f->type == PROTOBUF_C_TYPE_MESSAGE
+            && !nesting_ok (f->descriptor, p, p + v, depth + 1))
+          return false;
+        p += v;
+        break;
+      }
+      default:
+        return true;
+    }
+  }
+  return true;
+}
+
 yv7_status
 yv7_onnx_load (const uint8_t *data, size_t size, const char *base_dir,
     yv7_graph *g, yv7_error *err)
@@ -530,6 +594,9 @@ yv7_onnx_load (const uint8_t *data, size_t size, const char *base_dir,
   memset (g, 0, sizeof *g);
   if (!data || size == 0)
     return yv7_set_error (err, YV7_E_PARSE, "the model file is empty");
+  if (!nesting_ok (&onnx__model_proto__descriptor, data, data + size, 0))
+    return yv7_set_error (err, YV7_E_PARSE, "the model nests messages more than "
+        "%d deep (subgraphs are not supported)", MAX_NESTING);
   mp = onnx__model_proto__unpack (NULL, size, data);
   if (!mp)
     return yv7_set_error (err, YV7_E_PARSE, "the model is not a valid ONNX file "
@@ -569,6 +636,10 @@ yv7_onnx_read_tensor_file (const char *path, yv7_tensor *t, yv7_error *err)
 
   if (s != YV7_OK)
     return s;
+  if (!nesting_ok (&onnx__tensor_proto__descriptor, data, data + size, 0)) {
+    free (data);
+    return yv7_set_error (err, YV7_E_PARSE, "'%s' nests too deep", path);
+  }
   tp = onnx__tensor_proto__unpack (NULL, size, data);
   free (data);
   if (!tp)

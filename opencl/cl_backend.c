@@ -700,9 +700,9 @@ enq_binary (cl_backend *be, const yv7_graph *g, const yv7_node *n)
   for (int d = 0; d < rank; d++) {
     int ad = d - (rank - a->rank), bd = d - (rank - b->rank);
     int64_t sa = 1, sb = 1;
-    for (int k = ad + 1; k < a->rank; k++)
+    for (int k = ad + 1; ad >= 0 && k < a->rank; k++)
       sa *= a->dims[k];
-    for (int k = bd + 1; k < b->rank; k++)
+    for (int k = bd + 1; bd >= 0 && k < b->rank; k++)
       sb *= b->dims[k];
     d8.s[d] = (cl_int) c->dims[d];
     as8.s[d] = ad >= 0 && a->dims[ad] != 1 ? (cl_int) sa : 0;
