@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* mul.c: Mul, c = a * b with numpy broadcasting. */
+#include "ops-common.h"
+
+#define BIN_FLOAT(a, b) ((a) * (b))
+#define BIN_INT(a, b, U) ((U) ((uint64_t) (U) (a) * (uint64_t) (U) (b)))
+#include "binary-kernels.h"
+
+YV7_BIN_KERNELS (mul)
+
+static const char *const mul_attrs[] = { NULL };
+
+static yv7_status
+mul_infer (const yv7_node *n, const yv7_tensor *const *in,
+    yv7_tensor *const *out, yv7_error *err)
+{
+  return yv7_op_binary_infer (n, in, out, mul_kernels, err);
+}
+
+static yv7_status
+mul_run (const yv7_node *n, const yv7_tensor *const *in,
+    yv7_tensor *const *out, yv7_error *err)
+{
+  return yv7_op_binary_run (n, in, out, mul_kernels, err);
+}
+
+const yv7_op_def yv7_op_mul = {
+  .name = "Mul",
+  .attrs = mul_attrs,
+  .min_inputs = 2, .max_inputs = 2,
+  .min_outputs = 1, .max_outputs = 1,
+  .infer = mul_infer,
+  .run = mul_run,
+};
