@@ -532,14 +532,17 @@ yv7_engine_run (yv7_engine *e, const yv7_tensor *inputs, int n_inputs,
     return yv7_set_error (err, YV7_E_BUSY, "a submitted frame has not been "
         "collected");
   if (n_inputs != e->g.n_inputs)
-    return yv7_set_error (err, YV7_E_INVALID_ARG, "the model has %d inputs, "
-        "%d given", e->g.n_inputs, n_inputs);
+    return yv7_set_error (err, YV7_E_INVALID_ARG, "the model takes %d input "
+        "tensor(s), %d given", e->g.n_inputs, n_inputs);
   invalidate (e);
   for (int i = 0; i < n_inputs; i++) {
     int v = e->g.inputs[i];
     const yv7_tensor *want = &e->g.values[v].t, *got = &inputs[i];
     bool same = got->rank == want->rank && got->dtype == want->dtype;
     char a[128], b[128];
+    if (got->rank < 0 || got->rank > YV7_MAX_RANK)
+      return yv7_set_error (err, YV7_E_SHAPE, "input '%s' has rank %d (at most %d)",
+          e->g.values[v].name, got->rank, YV7_MAX_RANK);
     for (int d = 0; same && d < want->rank; d++)
       same = got->dims[d] == want->dims[d];
     if (!same)

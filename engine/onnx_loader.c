@@ -464,8 +464,6 @@ load_graph (const Onnx__GraphProto *gp, const char *base_dir, int opset,
         return yv7_set_error (err, YV7_E_UNSUPPORTED, "%s node '%s': attribute "
             "'%s' is not supported", op, nname, n->attrs[k].name);
     }
-    if (def->check && (s = def->check (n, err)) != YV7_OK)
-      return s;
     for (size_t k = 0; k < np->n_input; k++) {
       const char *in = np->input[k];
       int v;
@@ -498,6 +496,9 @@ load_graph (const Onnx__GraphProto *gp, const char *base_dir, int opset,
       n->outputs[k] = v;
       g->values[v].producer = g->n_nodes - 1;
     }
+    /* attribute values, with inputs and outputs wired (optional outputs) */
+    if (def->check && (s = def->check (n, err)) != YV7_OK)
+      return s;
     continue;
 
 redefined:

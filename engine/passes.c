@@ -45,6 +45,9 @@ yv7_pass_infer (yv7_graph *g, yv7_error *err)
         dynamic = true;
     }
     collect_io (g, n, in, out);
+    /* Shape reads only its input's shape: known at load unless dynamic */
+    if (!dynamic && strcmp (n->op_type, "Shape") == 0)
+      all_const = true;
     if (all_const) {
       s = n->def->run (n, in, out, err);
       if (s != YV7_OK)

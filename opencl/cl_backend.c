@@ -9,6 +9,7 @@
 #include "clrt.h"
 #include "cl_preprocess.h"
 #include "op.h"
+#include "ops/ops-common.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -101,9 +102,16 @@ cl_supports (yv7_backend *b, const yv7_graph *g, const yv7_node *n)
     return x->dtype == YV7_DT_FLOAT && x->rank == 4 && n->n_outputs == 1
         && strcmp (pad, "NOTSET") == 0;
   }
-  if (!strcmp (op, "Resize"))
+  if (!strcmp (op, "Resize")) {
+    /* tables from known scales/sizes; extrapolation stays on the host */
+    for (int k = 1; k < n->n_inputs; k++)
+      if (n->inputs[k] >= 0 && !g->values[n->inputs[k]].is_const)
+        return false;
     return x->dtype == YV7_DT_FLOAT && x->rank == 4
-        && !strcmp (yv7_attr_string (n, "mode", "nearest"), "nearest");
+        && !strcmp (yv7_attr_string (n, "mode", "nearest"), "nearest")
+        && strcmp (yv7_attr_string (n, "coordinate_transformation_mode", ""),
+            "tf_crop_and_resize") != 0;
+  }
   if (is_op (n, alias_ops) || !strcmp (op, "Transpose") || !strcmp (op, "Concat")
       || !strcmp (op, "Split") || !strcmp (op, "Slice")) {
     size_t es = yv7_dtype_size (x->dtype);
@@ -436,71 +444,34 @@ prepare_conv (cl_backend *be, const yv7_graph *g, int i, yv7_error *err)
   return YV7_OK;
 }
 
-/* ONNX Resize nearest: source index of each output coordinate per axis. */
+/* ONNX Resize nearest: the source index of each output coordinate per axis,
+ * from the reference op's own mapping so both paths agree exactly. */
 static yv7_status
 prepare_resize (cl_backend *be, const yv7_graph *g, int i, yv7_error *err)
 {
   const yv7_node *n = &g->nodes[i];
-  const yv7_tensor *x = T (g, n->inputs[0]), *y = T (g, n->outputs[0]);
-  const char *ctm = yv7_attr_string (n, "coordinate_transformation_mode", "half_pixel");
-  const char *nm = yv7_attr_string (n, "nearest_mode", "round_prefer_floor");
-  const yv7_tensor *scales = NULL, *roi = NULL;
+  const yv7_tensor *in[8] = { NULL };
+  yv7_tensor out = { 0 };
+  int64_t *storage = NULL, *tables[YV7_MAX_RANK];
   int total = 0, pos = 0;
   int *tab;
   yv7_status s;
 
-  if (n->opset < 11)
-    ctm = "asymmetric", nm = "floor";   /* Upsample-style Resize-10 */
-  if (n->opset >= 11) {
-    if (n->n_inputs > 1 && n->inputs[1] >= 0 && g->values[n->inputs[1]].is_const)
-      roi = T (g, n->inputs[1]);
-    if (n->n_inputs > 2 && n->inputs[2] >= 0 && g->values[n->inputs[2]].is_const)
-      scales = T (g, n->inputs[2]);
-  } else if (n->n_inputs > 1 && n->inputs[1] >= 0) {
-    scales = T (g, n->inputs[1]);
-  }
-  if (scales && yv7_tensor_numel (scales) != x->rank)
-    scales = NULL;
+  for (int k = 0; k < n->n_inputs && k < 8; k++)
+    in[k] = n->inputs[k] >= 0 ? T (g, n->inputs[k]) : NULL;
+  if ((s = yv7_op_resize_tables (n, in, &out, &storage, tables, err)) != YV7_OK)
+    return s;
   for (int d = 0; d < 4; d++)
-    total += (int) y->dims[d];
+    total += (int) out.dims[d];
   tab = malloc (sizeof (int) * (size_t) (total ? total : 1));
-  if (!tab)
+  if (!tab) {
+    free (storage);
     return yv7_set_error (err, YV7_E_NOMEM, "out of memory");
-  for (int d = 0; d < 4; d++) {
-    double in = (double) x->dims[d], out = (double) y->dims[d];
-    double sc = scales ? yv7_tensor_get_f64 (scales, d) : out / in;
-    for (int o = 0; o < (int) y->dims[d]; o++) {
-      double c;
-      int64_t idx;
-      if (!strcmp (ctm, "asymmetric"))
-        c = o / sc;
-      else if (!strcmp (ctm, "align_corners"))
-        c = out > 1 ? o * (in - 1) / (out - 1) : 0;
-      else if (!strcmp (ctm, "pytorch_half_pixel"))
-        c = out > 1 ? (o + 0.5) / sc - 0.5 : 0;
-      else if (!strcmp (ctm, "tf_crop_and_resize") && roi && yv7_tensor_numel (roi) == 2 * x->rank) {
-        double s0 = yv7_tensor_get_f64 (roi, d), e0 = yv7_tensor_get_f64 (roi, x->rank + d);
-        c = out > 1 ? s0 * (in - 1) + o * (e0 - s0) * (in - 1) / (out - 1)
-            : 0.5 * (s0 + e0) * (in - 1);
-      } else if (!strcmp (ctm, "tf_half_pixel_for_nn"))
-        c = (o + 0.5) / sc;
-      else
-        c = (o + 0.5) / sc - 0.5;   /* half_pixel */
-      if (!strcmp (nm, "floor"))
-        idx = (int64_t) floor (c);
-      else if (!strcmp (nm, "ceil"))
-        idx = (int64_t) ceil (c);
-      else if (!strcmp (nm, "round_prefer_ceil"))
-        idx = (int64_t) floor (c + 0.5);
-      else   /* round_prefer_floor */
-        idx = (c - floor (c) == 0.5) ? (int64_t) floor (c) : (int64_t) floor (c + 0.5);
-      if (idx < 0)
-        idx = 0;
-      if (idx >= x->dims[d])
-        idx = x->dims[d] - 1;
-      tab[pos++] = (int) idx;
-    }
   }
+  for (int d = 0; d < 4; d++)
+    for (int64_t o = 0; o < out.dims[d]; o++)
+      tab[pos++] = (int) tables[d][o];   /* >= 0: extrapolation stays on the host */
+  free (storage);
   s = make_buffer (be, tab, sizeof (int) * (size_t) (total ? total : 1),
       &be->nodes[i].packed, "uploading resize tables", err);
   free (tab);
