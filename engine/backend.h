@@ -31,6 +31,9 @@ typedef struct {
   yv7_status (*flush) (yv7_backend *b, yv7_error *err);
   int (*poll) (yv7_backend *b);
   const char *(*name) (yv7_backend *b);
+  /* Bytes of the arena, of constants, and of the run-time values unplanned. */
+  void (*memory) (yv7_backend *b, size_t *arena, size_t *constants,
+      size_t *unplanned);
   void (*free) (yv7_backend *b);
 } yv7_backend_ops;
 

@@ -381,6 +381,18 @@ yv7_engine_input_size (const yv7_engine *e, int *h, int *w)
   if (w) *w = ww;
 }
 
+void
+yv7_engine_memory (const yv7_engine *e, size_t *arena, size_t *constants,
+    size_t *unplanned)
+{
+  size_t a = 0, c = 0, u = 0;
+  if (e && e->be)
+    e->be->ops->memory (e->be, &a, &c, &u);
+  if (arena) *arena = a;
+  if (constants) *constants = c;
+  if (unplanned) *unplanned = u;
+}
+
 const char *
 yv7_engine_device_name (const yv7_engine *e)
 {

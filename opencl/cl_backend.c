@@ -36,6 +36,8 @@ typedef struct {
   yv7_cl cl;
   cl_mem arena;
   size_t arena_size;
+  size_t const_bytes;        /* constants and packed weights */
+  size_t unplanned_bytes;    /* run-time values, each in its own buffer */
   dev_value *vals;
   dev_node *nodes;
   int n_vals, n_nodes;
@@ -171,6 +173,7 @@ make_buffer (cl_backend *be, const void *data, size_t size, cl_mem *out,
 {
   cl_int rc;
   cl_mem_flags fl = CL_MEM_READ_WRITE | (data ? CL_MEM_COPY_HOST_PTR : 0);
+  be->const_bytes += size;   /* the arena subtracts itself */
   *out = clCreateBuffer (be->cl.ctx, fl, size ? size : 4, size ? (void *) data : NULL, &rc);
   if (rc != CL_SUCCESS) {
     *out = NULL;
@@ -378,6 +381,14 @@ plan_memory (cl_backend *be, yv7_graph *g, yv7_error *err)
   if ((s = make_buffer (be, NULL, arena, &be->arena, "allocating the tensor arena", err)) != YV7_OK)
     goto done;
   be->arena_size = arena;
+  be->const_bytes -= arena;
+  /* for comparison: every run-time value but reshapes in its own buffer */
+  for (int v = 0; v < nv; v++) {
+    int p = g->values[v].producer;
+    if (g->values[v].on_device && !g->values[v].is_const
+        && (p < 0 || !is_op (&g->nodes[p], alias_ops)))
+      be->unplanned_bytes += value_bytes (g, v);
+  }
   for (int i = 0; i < nb; i++) {
     be->vals[blocks[i].root].mem = be->arena;
     be->vals[blocks[i].root].off = blocks[i].off;
@@ -437,6 +448,7 @@ prepare_conv (cl_backend *be, const yv7_graph *g, int i, yv7_error *err)
         sizeof (int), &G, YV7_CL_END);
     clFinish (be->cl.queue);   /* load time only: raw can go */
     clReleaseMemObject (raw);
+    be->const_bytes -= yv7_tensor_nbytes (w);
     if (s != YV7_OK)
       return yv7_set_error (err, s, "packing the weights of Conv node '%s' failed",
           n->name);
@@ -1009,6 +1021,15 @@ cl_name (yv7_backend *b)
 }
 
 static void
+cl_memory (yv7_backend *b, size_t *arena, size_t *constants, size_t *unplanned)
+{
+  cl_backend *be = (cl_backend *) b;
+  *arena = be->arena_size;
+  *constants = be->const_bytes;
+  *unplanned = be->unplanned_bytes;
+}
+
+static void
 cl_free (yv7_backend *b)
 {
   cl_backend *be = (cl_backend *) b;
@@ -1046,6 +1067,7 @@ static const yv7_backend_ops cl_ops = {
   .flush = cl_flush,
   .poll = cl_poll,
   .name = cl_name,
+  .memory = cl_memory,
   .free = cl_free,
 };
 

@@ -965,9 +965,13 @@ run_bench (const cli_args *args)
     dt = now_ms () - t0;
     if (i == -N_WARMUP) {
       first_ms = dt;
-      printf ("device: %s | input: %s %s %s | load_ms=%.3f first_ms=%.3f\n",
+      size_t arena, consts, unplanned;
+      yv7_engine_memory (engine, &arena, &consts, &unplanned);
+      printf ("device: %s | input: %s %s %s | load_ms=%.3f first_ms=%.3f"
+          " | device_mib: tensors=%.1f (unplanned %.1f) constants=%.1f\n",
           yv7_engine_device_name (engine), in_name, s1,
-          dtype_str (info.dtype), load_ms, first_ms);
+          dtype_str (info.dtype), load_ms, first_ms, arena / 1048576.0,
+          unplanned / 1048576.0, consts / 1048576.0);
       fflush (stdout);
     }
     if (i >= 0)

@@ -126,6 +126,13 @@ const char *yv7_engine_device_name (const yv7_engine *engine);
 yv7_status yv7_engine_set_anchors (yv7_engine *engine, const float *anchors,
     int n_heads, yv7_error *err);
 
+/* Device memory held by the engine, in bytes: the arena holding every
+ * run-time tensor, the constants (packed weights included), and for
+ * comparison what the run-time tensors would take each in a buffer of its
+ * own.  All 0 on the reference path. */
+void yv7_engine_memory (const yv7_engine *engine, size_t *arena,
+    size_t *constants, size_t *unplanned);
+
 /* Run the graph on caller tensors, one per graph input in order; outputs stay
  * valid until the next run or free. */
 yv7_status yv7_engine_run (yv7_engine *engine, const yv7_tensor *inputs,
