@@ -155,6 +155,13 @@ yv7_status yv7_op_window_setup (const yv7_node *n, yv7_op_window *w,
 yv7_status yv7_op_resize_tables (const yv7_node *n, const yv7_tensor *const *in,
     yv7_tensor *out, int64_t **block, int64_t **tables, yv7_error *err);
 
+/* Ops that only change the shape (Reshape, Flatten, Squeeze, ...): infer,
+ * allocate, copy the input's bytes unchanged. */
+yv7_status yv7_op_run_same_data (yv7_status (*infer) (const yv7_node *,
+        const yv7_tensor *const *, yv7_tensor *const *, yv7_error *),
+    const yv7_node *n, const yv7_tensor *const *in, yv7_tensor *const *out,
+    yv7_error *err);
+
 /* The fused activation a pass may have folded into a Conv node. */
 float yv7_op_activate (int act, float alpha, float x);
 

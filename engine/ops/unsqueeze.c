@@ -72,15 +72,7 @@ static yv7_status
 unsqueeze_run (const yv7_node *n, const yv7_tensor *const *in,
     yv7_tensor *const *out, yv7_error *err)
 {
-  yv7_status s = unsqueeze_infer (n, in, out, err);
-
-  if (s != YV7_OK || !out[0])
-    return s;
-  if ((s = yv7_op_alloc_outputs (n, out, err)) != YV7_OK)
-    return s;
-  if (yv7_tensor_nbytes (in[0]))
-    memcpy (out[0]->data, in[0]->data, yv7_tensor_nbytes (in[0]));
-  return YV7_OK;
+  return yv7_op_run_same_data (unsqueeze_infer, n, in, out, err);
 }
 
 const yv7_op_def yv7_op_unsqueeze = {
