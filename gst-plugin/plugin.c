@@ -26,4 +26,4 @@ plugin_init (GstPlugin * plugin)
 GST_PLUGIN_DEFINE (GST_VERSION_MAJOR, GST_VERSION_MINOR, yolov7,
     "YOLOv7 object detection on OpenCL, tracking, overlay and JSON export",
     plugin_init, PACKAGE_VERSION, "LGPL", "yolov7-opencl",
-    "https://github.com/yolov7-opencl")
+    "https://www.gnu.org/licenses/lgpl-2.1.html")
