@@ -233,7 +233,7 @@ write_json (FILE *jf, const char *source, long frame, int w, int h,
   for (int k = 0; k < n; k++) {
     fprintf (jf, "%s{\"class_id\":%d,\"label\":", k ? "," : "", d[k].class_id);
     json_string (jf, d[k].class_id >= 0 && d[k].class_id < n_names ? names[d[k].class_id] : "");
-    fprintf (jf, ",\"confidence\":%.4f,\"box\":[%.1f,%.1f,%.1f,%.1f]}",
+    fprintf (jf, ",\"confidence\":%.6f,\"box\":[%.3f,%.3f,%.3f,%.3f]}",
         d[k].score, d[k].x0, d[k].y0, d[k].x1, d[k].y1);
   }
   fprintf (jf, "]}\n");
