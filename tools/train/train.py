@@ -162,7 +162,7 @@ def write_card(path, info):
         % (info['img'], info['img'], info['rows'], 5 + len(pc)),
         '| input size | %d x %d |' % (info['img'], info['img']),
         '',
-        '## Accuracy (500 held-out generated images, through PyTorch)',
+        '## Accuracy (%d held-out generated images, through PyTorch)' % info['eval_n'],
         '',
         '| metric | value |',
         '|---|---|',
@@ -173,14 +173,14 @@ def write_card(path, info):
         '',
         'AP@0.5 per class: %s.' % ', '.join('%s %.3f' % (k, v) for k, v in pc.items()),
         '',
-        'Held-out images: `scenes.make_scene(scenes.scene_rng("val", i), %d)` for i = 0..499 '
+        'Held-out images: `scenes.make_scene(scenes.scene_rng("val", i), %d)` for i = 0..%d '
         '(a seed family disjoint from the training stream `scene_rng("train", i, seed)`). '
         'Post-processing as the engine does it (engine/postprocess.h): confidence %g, '
         'class-aware NMS IoU %g, at most %d detections; mAP by `tools/train/metrics.py` '
         '(COCO-style, 101 recall points). Reproduce with '
         '`/usr/bin/python3 tools/train/eval.py --weights %s/%s.pt` (or `--onnx` through '
         'the engine CLI, `--n 50` for the short check).'
-        % (info['img'], ev.DEFAULT_CONF, ev.DEFAULT_IOU, ev.DEFAULT_MAX_DET,
+        % (info['img'], info['eval_n'] - 1, ev.DEFAULT_CONF, ev.DEFAULT_IOU, ev.DEFAULT_MAX_DET,
            info['out'].rstrip('/'), NAME),
         '',
         '## Data',
@@ -206,8 +206,9 @@ def write_card(path, info):
         % (info['train_min'], info['total_min'], info['cpu'], info['threads']),
         '| steps | %d steps of batch %d = %d images (all distinct, none repeated) |'
         % (info['steps'], info['batch'], info['images']),
-        '| optimiser | %s, lr %g, weight decay %g, %d warm-up steps, cosine decay to %g x '
-        'over the time budget; EMA of the weights (decay %g) |'
+        '| optimiser | %s, lr %g, weight decay %g (conv weights), linear warm-up over %d '
+        'steps or 4%% of the time, whichever ends first, then cosine decay to %g x over the '
+        'time budget; gradient norm clipped at 10; EMA of the weights (decay %g) |'
         % (info['optim'], info['lr'], info['wd'], info['warmup'], info['lrf'], info['ema']),
         '| loss | YOLOv7 OTA loss (`tools/train/loss.py`): CIoU box, BCE objectness with '
         'IoU targets (level weights 4.0, 1.0, 0.4), BCE class; candidates from the centre '
@@ -407,7 +408,7 @@ def main(argv=None):
                 optim='AdamW' if a.optim == 'adamw' else 'SGD (Nesterov, momentum 0.937)',
                 lr=a.lr, wd=a.wd, warmup=a.warmup, lrf=a.lrf, ema=a.ema,
                 date=datetime.date.today().isoformat(), history=history,
-                probe_n=a.probe_n)
+                probe_n=a.probe_n, eval_n=a.eval_n)
     write_card(os.path.join(a.out, 'MODEL_CARD.md'), info)
     log('wrote %s (%.1f MB), %s.labels, %s.pt, MODEL_CARD.md; %.1f min in all' % (
         onnx_path, info['onnx_mb'], NAME, NAME, info['total_min']))
