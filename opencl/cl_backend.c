@@ -12,8 +12,10 @@
 #include "ops/ops-common.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define ALIGN 256
 
@@ -28,6 +30,7 @@ typedef struct {
   cl_mem packed;     /* Conv: packed weights; BN: scale; Resize: index tables */
   cl_mem aux;        /* Conv: bias; BN: shift */
   bool runtime_pack; /* Conv with non-constant weights: pack at every run */
+  bool wino;         /* Conv: Winograd F(4x4,3x3); packed holds U */
   bool *skip;        /* Concat: inputs already written in place */
 } dev_node;
 
@@ -42,6 +45,11 @@ typedef struct {
   dev_node *nodes;
   int n_vals, n_nodes;
   cl_event done;
+  cl_mem scratch;            /* Winograd V and M, shared by all such Convs */
+  size_t scratch_size, scratch_m;   /* bytes; M's byte offset in scratch */
+  double *prof_ms;           /* YV7_PROFILE set: wall ms per node, summed */
+  const yv7_graph *prof_graph;
+  int prof_runs, prof_first;
 } cl_backend;
 
 static const char *const alias_ops[] = {
@@ -413,6 +421,63 @@ done:
 
 /* ---- per-node preparation ---- */
 
+/* Winograd F(4x4,3x3) for 3x3, stride 1, dilation 1, ungrouped Convs with
+ * constant weights whose maps are big enough for the transforms to pay.
+ * YV7_WINOGRAD=0 turns it off (for comparisons). */
+static bool
+use_winograd (const yv7_graph *g, const yv7_node *n)
+{
+  const yv7_tensor *x = T (g, n->inputs[0]), *w = T (g, n->inputs[1]), *y = T (g, n->outputs[0]);
+  const int64_t *st, *dil;
+  size_t nst = yv7_attr_ints (n, "strides", &st), ndl = yv7_attr_ints (n, "dilations", &dil);
+  const char *env = getenv ("YV7_WINOGRAD");
+  int64_t tiles;
+  if (env && !strcmp (env, "0"))
+    return false;
+  if (x->rank != 4 || w->dims[2] != 3 || w->dims[3] != 3 || yv7_attr_int (n, "group", 1) != 1
+      || !g->values[n->inputs[1]].is_const)
+    return false;
+  for (size_t k = 0; k < nst; k++)
+    if (st[k] != 1)
+      return false;
+  for (size_t k = 0; k < ndl; k++)
+    if (dil[k] != 1)
+      return false;
+  tiles = ((y->dims[2] + 3) / 4) * ((y->dims[3] + 3) / 4);
+  return w->dims[1] >= 16 && w->dims[0] >= 16 && tiles >= 32;
+}
+
+/* U[k][ocb][ic][8] = (G g G^T)[k] for the 3x3 kernel g of (oc, ic). */
+static float *
+winograd_weights (const yv7_tensor *w, size_t *bytes)
+{
+  static const double G[6][3] = {
+    { 1.0 / 4, 0, 0 }, { -1.0 / 6, -1.0 / 6, -1.0 / 6 }, { -1.0 / 6, 1.0 / 6, -1.0 / 6 },
+    { 1.0 / 24, 1.0 / 12, 1.0 / 6 }, { 1.0 / 24, -1.0 / 12, 1.0 / 6 }, { 0, 0, 1 }
+  };
+  int64_t OC = w->dims[0], C = w->dims[1], OCB = (OC + 7) / 8;
+  const float *src = w->data;
+  float *u;
+  *bytes = (size_t) (36 * OCB * C * 8) * sizeof (float);
+  u = calloc (*bytes / sizeof (float), sizeof (float));
+  if (!u)
+    return NULL;
+  for (int64_t oc = 0; oc < OC; oc++)
+    for (int64_t ic = 0; ic < C; ic++) {
+      const float *k3 = src + (size_t) (oc * C + ic) * 9;
+      double t[6][3];
+      for (int i = 0; i < 6; i++)
+        for (int j = 0; j < 3; j++)
+          t[i][j] = G[i][0] * k3[j] + G[i][1] * k3[3 + j] + G[i][2] * k3[6 + j];
+      for (int i = 0; i < 6; i++)
+        for (int j = 0; j < 6; j++) {
+          double v = t[i][0] * G[j][0] + t[i][1] * G[j][1] + t[i][2] * G[j][2];
+          u[((size_t) ((i * 6 + j) * OCB + oc / 8) * (size_t) C + (size_t) ic) * 8 + (size_t) (oc % 8)] = (float) v;
+        }
+    }
+  return u;
+}
+
 static yv7_status
 prepare_conv (cl_backend *be, const yv7_graph *g, int i, yv7_error *err)
 {
@@ -426,34 +491,53 @@ prepare_conv (cl_backend *be, const yv7_graph *g, int i, yv7_error *err)
   dev_node *dn = &be->nodes[i];
   yv7_status s;
 
-  if ((s = make_buffer (be, NULL, packed, &dn->packed, "allocating packed weights", err)) != YV7_OK)
-    return s;
   if (n->n_inputs > 2 && n->inputs[2] >= 0) {
     if (g->values[n->inputs[2]].is_const
         && (s = const_buffer (be, g, n->inputs[2], err)) != YV7_OK)
       return s;
   }
   dn->runtime_pack = !g->values[n->inputs[1]].is_const;
-  if (!dn->runtime_pack) {
-    /* pack once now, with the same kernel a run-time pack uses */
-    cl_mem raw;
-    uint zero = 0;
-    int ocg = (int) OCg, icg = (int) ICg, kh = (int) KH, kw = (int) KW;
-    size_t gsz = packed / sizeof (float);
-    if ((s = make_buffer (be, w->data, yv7_tensor_nbytes (w), &raw, "uploading weights", err)) != YV7_OK)
-      return s;
-    s = yv7_cl_launch (&be->cl, "conv_pack_weights", 1, &gsz,
-        sizeof (cl_mem), &raw, sizeof (uint), &zero, sizeof (cl_mem), &dn->packed,
-        sizeof (int), &ocg, sizeof (int), &icg, sizeof (int), &kh, sizeof (int), &kw,
-        sizeof (int), &G, YV7_CL_END);
-    clFinish (be->cl.queue);   /* load time only: raw can go */
-    clReleaseMemObject (raw);
-    be->const_bytes -= yv7_tensor_nbytes (w);
-    if (s != YV7_OK)
-      return yv7_set_error (err, s, "packing the weights of Conv node '%s' failed",
-          n->name);
+  if (dn->runtime_pack)
+    return make_buffer (be, NULL, packed, &dn->packed, "allocating packed weights", err);
+  if (use_winograd (g, n)) {
+    const yv7_tensor *x = T (g, n->inputs[0]), *y = T (g, n->outputs[0]);
+    size_t ub, tp = (size_t) (((y->dims[2] + 3) / 4) * ((y->dims[3] + 3) / 4) + 15) / 16 * 16;
+    size_t vb = (size_t) x->dims[0] * 36 * (size_t) x->dims[1] * tp * sizeof (float);
+    size_t mb = (size_t) y->dims[0] * 36 * (size_t) y->dims[1] * tp * sizeof (float);
+    float *u = winograd_weights (w, &ub);
+    if (!u)
+      return yv7_set_error (err, YV7_E_NOMEM, "out of memory transforming the weights "
+          "of Conv node '%s'", n->name);
+    s = make_buffer (be, u, ub, &dn->packed, "uploading Winograd weights", err);
+    free (u);
+    vb = (vb + ALIGN - 1) / ALIGN * ALIGN;
+    if (vb > be->scratch_m)
+      be->scratch_m = vb;
+    if (mb > be->scratch_size)
+      be->scratch_size = mb;   /* M's size for now; the total is set in cl_prepare */
+    dn->wino = s == YV7_OK;
+    return s;
   }
-  return YV7_OK;
+  {
+    /* constant weights: packed on the host, the same layout as the
+     * conv_pack_weights kernel that packs run-time weights */
+    float *p = calloc (packed / sizeof (float) + 1, sizeof (float));
+    const float *src = w->data;
+    size_t taps = (size_t) (ICg * KH * KW);
+    if (!p)
+      return yv7_set_error (err, YV7_E_NOMEM, "out of memory packing the weights "
+          "of Conv node '%s'", n->name);
+    for (int64_t gi = 0; gi < G; gi++)
+      for (int64_t oc = 0; oc < OCg; oc++) {
+        const float *ws = src + (size_t) (gi * OCg + oc) * taps;
+        float *pd = p + (size_t) ((gi * OCB + oc / 8) * (int64_t) taps) * 8 + oc % 8;
+        for (size_t t = 0; t < taps; t++)
+          pd[t * 8] = ws[t];
+      }
+    s = make_buffer (be, p, packed, &dn->packed, "uploading packed weights", err);
+    free (p);
+    return s;
+  }
 }
 
 /* ONNX Resize nearest: the source index of each output coordinate per axis,
@@ -538,6 +622,11 @@ cl_prepare (yv7_backend *b, yv7_graph *g, yv7_error *err)
     return yv7_set_error (err, YV7_E_NOMEM, "out of memory");
   for (int v = 0; v < g->n_values; v++)
     be->vals[v].parent = -1;
+  if (getenv ("YV7_PROFILE") && *getenv ("YV7_PROFILE")) {
+    be->prof_ms = calloc ((size_t) g->n_nodes + 1, sizeof (double));
+    be->prof_graph = g;
+    be->prof_first = -1;
+  }
   for (int i = 0; i < g->n_nodes; i++) {
     yv7_node *n = &g->nodes[i];
     if (n->dead || n->on_host)
@@ -570,6 +659,13 @@ cl_prepare (yv7_backend *b, yv7_graph *g, yv7_error *err)
       }
     }
   }
+  if (be->scratch_m) {
+    be->scratch_size += be->scratch_m;
+    if ((s = make_buffer (be, NULL, be->scratch_size, &be->scratch,
+             "allocating the Winograd scratch buffer", err)) != YV7_OK)
+      return s;
+    be->const_bytes -= be->scratch_size;
+  }
   return plan_memory (be, g, err);
 }
 
@@ -598,20 +694,48 @@ enq_copy (cl_backend *be, const yv7_graph *g, int xv, int64_t x_off, int yv,
     int64_t y_off, int rank, const int64_t *dims, const int64_t *xs, const int64_t *ys)
 {
   cl_int8 d8 = { { 1, 1, 1, 1, 1, 1, 1, 1 } }, xs8 = { { 0 } }, ys8 = { { 0 } };
-  size_t es = yv7_dtype_size (T (g, yv)->dtype), total = 1;
-  int xo, r = rank;
+  int64_t md[YV7_MAX_RANK], mx[YV7_MAX_RANK], my[YV7_MAX_RANK];
+  size_t es = yv7_dtype_size (T (g, yv)->dtype), total = 1, gsz[2];
+  int xo, r = 0;
   uint yo;
+  /* drop unit dims and merge neighbours that are contiguous in both tensors,
+   * so the kernel does as few index divisions as the layout allows */
   for (int k = 0; k < rank; k++) {
-    d8.s[k] = (cl_int) dims[k];
-    xs8.s[k] = (cl_int) xs[k];
-    ys8.s[k] = (cl_int) ys[k];
-    total *= (size_t) dims[k];
+    if (dims[k] == 1)
+      continue;
+    if (r > 0 && mx[r - 1] == xs[k] * dims[k] && my[r - 1] == ys[k] * dims[k]) {
+      md[r - 1] *= dims[k];
+      mx[r - 1] = xs[k];
+      my[r - 1] = ys[k];
+      continue;
+    }
+    md[r] = dims[k];
+    mx[r] = xs[k];
+    my[r] = ys[k];
+    r++;
+  }
+  if (r == 0) {
+    md[0] = 1;
+    mx[0] = my[0] = 1;
+    r = 1;
+  }
+  for (int k = 0; k < r - 1; k++) {
+    d8.s[k] = (cl_int) md[k];
+    xs8.s[k] = (cl_int) mx[k];
+    ys8.s[k] = (cl_int) my[k];
+    total *= (size_t) md[k];
   }
   xo = (int) (eoff (be, g, xv) + x_off);
   yo = (uint) (eoff (be, g, yv) + y_off);
-  return yv7_cl_launch (&be->cl, es == 8 ? "copy_nd_8" : "copy_nd_4", 1, &total,
-      ARG (be->vals[xv].mem), ARG (xo), ARG (be->vals[yv].mem), ARG (yo), ARG (r),
-      ARG (d8), ARG (xs8), ARG (ys8), YV7_CL_END);
+  /* dim 0 of the launch walks the innermost merged dim, dim 1 the rest */
+  {
+    int inner = (int) md[r - 1], ixs = (int) mx[r - 1], iys = (int) my[r - 1], outer_rank = r - 1;
+    gsz[0] = (size_t) inner;
+    gsz[1] = total;
+    return yv7_cl_launch (&be->cl, es == 8 ? "copy_nd_8" : "copy_nd_4", 2, gsz,
+        ARG (be->vals[xv].mem), ARG (xo), ARG (be->vals[yv].mem), ARG (yo),
+        ARG (outer_rank), ARG (d8), ARG (xs8), ARG (ys8), ARG (ixs), ARG (iys), YV7_CL_END);
+  }
 }
 
 static yv7_status
@@ -651,7 +775,46 @@ enq_conv (cl_backend *be, const yv7_graph *g, const yv7_node *n, dev_node *dn)
     if (s != YV7_OK)
       return s;
   }
-  return yv7_cl_launch (&be->cl, "conv2d_packed", 3, gsz,
+  static const size_t one[3] = { 1, 1, 1 };
+  const size_t *local = getenv ("YV7_L1") ? one : NULL;
+  if (dn->wino) {
+    int TX = (OW + 3) / 4, tiles = TX * ((OH + 3) / 4), Tp = (tiles + 15) / 16 * 16;
+    uint mo = (uint) (be->scratch_m / sizeof (float));
+    size_t gi[3] = { (size_t) tiles, (size_t) C, (size_t) N };
+    size_t gg[3] = { (size_t) Tp / 16, (size_t) OCB, (size_t) N * 36 };
+    size_t go[3] = { (size_t) tiles, (size_t) OC, (size_t) N };
+    cl_mem sc = be->scratch;
+    s = yv7_cl_launch (&be->cl, "wino_input", 3, gi, ARG (be->vals[n->inputs[0]].mem),
+        ARG (xo), ARG (sc), ARG (C), ARG (H), ARG (W), ARG (PH), ARG (PW), ARG (TX),
+        ARG (tiles), ARG (Tp), YV7_CL_END);
+    if (s == YV7_OK)
+      s = yv7_cl_launch_local (&be->cl, "wino_gemm", 3, gg, local, ARG (sc),
+          ARG (dn->packed), ARG (sc), ARG (mo), ARG (C), ARG (OC), ARG (Tp), YV7_CL_END);
+    if (s == YV7_OK)
+      s = yv7_cl_launch (&be->cl, "wino_output", 3, go, ARG (sc), ARG (mo), ARG (bias),
+          ARG (bo), ARG (has_bias), ARG (be->vals[n->outputs[0]].mem), ARG (yo), ARG (OC),
+          ARG (OH), ARG (OW), ARG (TX), ARG (Tp), ARG (act), ARG (alpha), YV7_CL_END);
+    return s;
+  }
+  const char *variant = getenv ("YV7_CONV");
+  if (variant && !strcmp (variant, "8"))
+    return yv7_cl_launch_local (&be->cl, "conv2d_packed", 3, gsz, local,
+        ARG (be->vals[n->inputs[0]].mem), ARG (xo), ARG (dn->packed), ARG (bias),
+        ARG (bo), ARG (has_bias), ARG (be->vals[n->outputs[0]].mem), ARG (yo),
+        ARG (C), ARG (H), ARG (W), ARG (OC), ARG (OH), ARG (OW), ARG (KH), ARG (KW),
+        ARG (SH), ARG (SW), ARG (PH), ARG (PW), ARG (DH), ARG (DW), ARG (G),
+        ARG (act), ARG (alpha), YV7_CL_END);
+  if (KH == 1 && KW == 1 && SH == 1 && SW == 1 && PH == 0 && PW == 0
+      && OH == H && OW == W) {
+    int HW = H * W;
+    size_t g2[2] = { (size_t) (HW + 15) / 16, (size_t) N * G * OCB };
+    return yv7_cl_launch_local (&be->cl, "conv1x1_w16", 2, g2, local,
+        ARG (be->vals[n->inputs[0]].mem), ARG (xo), ARG (dn->packed), ARG (bias),
+        ARG (bo), ARG (has_bias), ARG (be->vals[n->outputs[0]].mem), ARG (yo),
+        ARG (C), ARG (HW), ARG (OC), ARG (G), ARG (act), ARG (alpha), YV7_CL_END);
+  }
+  gsz[0] = (size_t) (OW + 15) / 16;
+  return yv7_cl_launch_local (&be->cl, "conv2d_w16", 3, gsz, local,
       ARG (be->vals[n->inputs[0]].mem), ARG (xo), ARG (dn->packed), ARG (bias),
       ARG (bo), ARG (has_bias), ARG (be->vals[n->outputs[0]].mem), ARG (yo),
       ARG (C), ARG (H), ARG (W), ARG (OC), ARG (OH), ARG (OW), ARG (KH), ARG (KW),
@@ -894,6 +1057,12 @@ enq_node (cl_backend *be, const yv7_graph *g, int i)
     yv7_attr_ints (n, "kernel_shape", &ks);
     KH = (int) ks[0];
     KW = (int) ks[1];
+    if (SH == 1 && SW == 1 && DH == 1 && DW == 1 && KH <= 32 && getenv ("YV7_POOL") == NULL) {
+      size_t g2[2] = { (size_t) OW, (size_t) (y->dims[0] * y->dims[1]) };
+      return yv7_cl_launch (&be->cl, "maxpool2d_s1_f32", 2, g2, ARG (xm), ARG (xo),
+          ARG (ym), ARG (yo), ARG (H), ARG (W), ARG (OH), ARG (OW), ARG (KH), ARG (KW),
+          ARG (PH), ARG (PW), YV7_CL_END);
+    }
     return yv7_cl_launch (&be->cl, "maxpool2d_f32", 3, gsz, ARG (xm), ARG (xo),
         ARG (ym), ARG (yo), ARG (H), ARG (W), ARG (OH), ARG (OW), ARG (KH), ARG (KW),
         ARG (SH), ARG (SW), ARG (PH), ARG (PW), ARG (DH), ARG (DW), YV7_CL_END);
@@ -937,11 +1106,77 @@ enq_node (cl_backend *be, const yv7_graph *g, int i)
   return YV7_E_UNSUPPORTED;
 }
 
+static double
+now_ms (void)
+{
+  struct timespec ts;
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* YV7_PROFILE=1: every node is waited for and timed (slower overall); at
+ * the end the nodes' mean times are printed to stderr, slowest first, with
+ * the Convs' GFLOP/s.  A development aid, not for production. */
+static void
+prof_report (cl_backend *be, const yv7_graph *g)
+{
+  int *idx = malloc (sizeof (int) * (size_t) g->n_nodes);
+  double total = 0;
+  int m = 0;
+  if (!idx || be->prof_runs == 0)
+    goto out;
+  for (int i = 0; i < g->n_nodes; i++)
+    if (be->prof_ms[i] > 0) {
+      idx[m++] = i;
+      total += be->prof_ms[i];
+    }
+  for (int a = 1; a < m; a++)
+    for (int b = a; b > 0 && be->prof_ms[idx[b]] > be->prof_ms[idx[b - 1]]; b--) {
+      int t = idx[b]; idx[b] = idx[b - 1]; idx[b - 1] = t;
+    }
+  fprintf (stderr, "yv7 profile: %d runs, %.3f ms a run in %d nodes\n",
+      be->prof_runs, total / be->prof_runs, m);
+  for (int k = 0; k < m; k++) {
+    const yv7_node *n = &g->nodes[idx[k]];
+    double ms = be->prof_ms[idx[k]] / be->prof_runs, gf = 0;
+    char shape[96] = "";
+    if (!strcmp (n->op_type, "Conv")) {
+      const yv7_tensor *w = T (g, n->inputs[1]), *y = T (g, n->outputs[0]);
+      double flops = 2.0 * (double) yv7_tensor_numel (y) * (double) (yv7_tensor_numel (w) / w->dims[0]);
+      gf = flops / (ms * 1e6);
+      snprintf (shape, sizeof shape, "w %dx%dx%dx%d y %dx%d s%d",
+          (int) w->dims[0], (int) w->dims[1], (int) w->dims[2], (int) w->dims[3],
+          (int) y->dims[2], (int) y->dims[3],
+          (int) (yv7_attr_int (n, "group", 1)));
+    }
+    fprintf (stderr, "  %8.3f ms %5.1f%% %-10s %-28s %s", ms, 100 * ms * be->prof_runs / total,
+        n->op_type, n->name, shape);
+    if (gf > 0)
+      fprintf (stderr, " %.1f GFLOP/s", gf);
+    fprintf (stderr, "\n");
+  }
+out:
+  free (idx);
+}
+
 static yv7_status
 cl_enqueue (yv7_backend *b, const yv7_graph *g, int node, yv7_error *err)
 {
   cl_backend *be = (cl_backend *) b;
-  yv7_status s = enq_node (be, g, node);
+  yv7_status s;
+  double t0 = 0;
+  if (be->prof_ms) {
+    clFinish (be->cl.queue);
+    t0 = now_ms ();
+    if (be->prof_first < 0)
+      be->prof_first = node;
+    be->prof_runs += node == be->prof_first;
+  }
+  s = enq_node (be, g, node);
+  if (be->prof_ms) {
+    clFinish (be->cl.queue);
+    be->prof_ms[node] += now_ms () - t0;
+  }
   if (s != YV7_OK)
     return yv7_set_error (err, s, "%s node '%s': enqueueing its OpenCL kernel on "
         "%s failed (%s)", g->nodes[node].op_type, g->nodes[node].name, be->cl.name,
@@ -1024,7 +1259,7 @@ static void
 cl_memory (yv7_backend *b, size_t *arena, size_t *constants, size_t *unplanned)
 {
   cl_backend *be = (cl_backend *) b;
-  *arena = be->arena_size;
+  *arena = be->arena_size + be->scratch_size;   /* the Winograd scratch is run-time data too */
   *constants = be->const_bytes;
   *unplanned = be->unplanned_bytes;
 }
@@ -1035,6 +1270,9 @@ cl_free (yv7_backend *b)
   cl_backend *be = (cl_backend *) b;
   if (be->cl.queue)
     clFinish (be->cl.queue);
+  if (be->prof_ms && be->prof_graph)
+    prof_report (be, be->prof_graph);
+  free (be->prof_ms);
   if (be->done)
     clReleaseEvent (be->done);
   if (be->vals)
@@ -1051,6 +1289,8 @@ cl_free (yv7_backend *b)
     }
   if (be->arena)
     clReleaseMemObject (be->arena);
+  if (be->scratch)
+    clReleaseMemObject (be->scratch);
   free (be->vals);
   free (be->nodes);
   yv7_cl_close (&be->cl);

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 extern const char yv7_cl_source[];
 
@@ -137,6 +139,184 @@ pick_device (const candidate *c, int n, const char *spec)
   return -1;
 }
 
+/* ---- program binaries cached per device ----
+ *
+ * The first start on a device builds the embedded source and writes the
+ * driver's binary to $YV7_CACHE_DIR or $XDG_CACHE_HOME/yolov7-opencl (else
+ * ~/.cache/yolov7-opencl), named by a hash of the source, the build options,
+ * the device, its driver and platform versions.  Later starts load it; any
+ * trouble with the file (missing, short, rejected by the driver) falls back
+ * to building from source.  YV7_CACHE_DIR=off disables the cache. */
+
+#define BUILD_OPTIONS "-cl-std=CL1.2"
+#define CACHE_MAGIC "YV7CLBN1"
+#define CACHE_MAX_BYTES ((size_t) 512 << 20)
+
+static uint64_t
+fnv1a (uint64_t h, const void *data, size_t n)
+{
+  const unsigned char *p = data;
+  for (size_t i = 0; i < n; i++) {
+    h ^= p[i];
+    h *= 0x100000001b3ull;
+  }
+  return h;
+}
+
+static uint64_t
+cache_key (const yv7_cl *cl)
+{
+  char info[512];
+  uint64_t h = 0xcbf29ce484222325ull;
+  h = fnv1a (h, yv7_cl_source, strlen (yv7_cl_source));
+  h = fnv1a (h, BUILD_OPTIONS, sizeof BUILD_OPTIONS);
+  h = fnv1a (h, cl->name, strlen (cl->name));
+  info[0] = '\0';
+  clGetDeviceInfo (cl->device, CL_DRIVER_VERSION, sizeof info - 1, info, NULL);
+  h = fnv1a (h, info, strlen (info));
+  info[0] = '\0';
+  clGetDeviceInfo (cl->device, CL_DEVICE_VERSION, sizeof info - 1, info, NULL);
+  h = fnv1a (h, info, strlen (info));
+  info[0] = '\0';
+  clGetPlatformInfo (cl->platform, CL_PLATFORM_VERSION, sizeof info - 1, info, NULL);
+  h = fnv1a (h, info, strlen (info));
+  return h;
+}
+
+/* The cache file's path, or false when caching is off or has no home. */
+static bool
+cache_path (const yv7_cl *cl, char *path, size_t size, char *dir, size_t dsize)
+{
+  const char *env = getenv ("YV7_CACHE_DIR"), *base;
+  int n;
+  if (env && (strcmp (env, "off") == 0 || strcmp (env, "0") == 0))
+    return false;
+  if (env && *env)
+    n = snprintf (dir, dsize, "%s", env);
+  else if ((base = getenv ("XDG_CACHE_HOME")) && *base)
+    n = snprintf (dir, dsize, "%s/yolov7-opencl", base);
+  else if ((base = getenv ("HOME")) && *base)
+    n = snprintf (dir, dsize, "%s/.cache/yolov7-opencl", base);
+  else
+    return false;
+  if (n < 0 || (size_t) n >= dsize)
+    return false;
+  n = snprintf (path, size, "%s/%016llx.bin", dir, (unsigned long long) cache_key (cl));
+  return n > 0 && (size_t) n < size;
+}
+
+/* Read a cached binary; NULL when there is none or it is not ours. */
+static unsigned char *
+cache_read (const char *path, size_t *len)
+{
+  FILE *f = fopen (path, "rb");
+  char magic[8];
+  uint64_t n = 0;
+  unsigned char *buf = NULL;
+  if (!f)
+    return NULL;
+  if (fread (magic, 1, 8, f) != 8 || memcmp (magic, CACHE_MAGIC, 8) != 0
+      || fread (&n, sizeof n, 1, f) != 1 || n == 0 || n > CACHE_MAX_BYTES)
+    goto out;
+  buf = malloc ((size_t) n);
+  if (buf && fread (buf, 1, (size_t) n, f) != (size_t) n) {
+    free (buf);
+    buf = NULL;
+  }
+  *len = (size_t) n;
+out:
+  fclose (f);
+  return buf;
+}
+
+/* Write the built program's binary: to a temporary name first, renamed
+ * into place, so concurrent starts never see a half-written file.  A cache
+ * that cannot be written is not an error. */
+static void
+cache_write (const yv7_cl *cl, const char *path, const char *dir)
+{
+  size_t len = 0;
+  unsigned char *bin = NULL;
+  char tmp[4200], parent[4096];
+  FILE *f;
+  uint64_t n;
+  char *slash;
+
+  if (clGetProgramInfo (cl->program, CL_PROGRAM_BINARY_SIZES, sizeof len, &len, NULL) != CL_SUCCESS
+      || len == 0 || len > CACHE_MAX_BYTES || !(bin = malloc (len)))
+    goto out;
+  if (clGetProgramInfo (cl->program, CL_PROGRAM_BINARIES, sizeof bin, &bin, NULL) != CL_SUCCESS)
+    goto out;
+  /* mkdir -p of dir */
+  snprintf (parent, sizeof parent, "%s", dir);
+  for (slash = parent + 1; (slash = strchr (slash, '/')); slash++) {
+    *slash = '\0';
+    mkdir (parent, 0700);
+    *slash = '/';
+  }
+  mkdir (parent, 0700);
+  snprintf (tmp, sizeof tmp, "%s.%ld.tmp", path, (long) getpid ());
+  if (!(f = fopen (tmp, "wb")))
+    goto out;
+  n = len;
+  if (fwrite (CACHE_MAGIC, 1, 8, f) != 8 || fwrite (&n, sizeof n, 1, f) != 1
+      || fwrite (bin, 1, len, f) != len) {
+    fclose (f);
+    remove (tmp);
+    goto out;
+  }
+  if (fclose (f) != 0 || rename (tmp, path) != 0)
+    remove (tmp);
+out:
+  free (bin);
+}
+
+static yv7_status
+build_program (yv7_cl *cl, yv7_error *err)
+{
+  char path[4096], dir[4000];
+  bool cached = cache_path (cl, path, sizeof path, dir, sizeof dir);
+  cl_int rc;
+
+  if (cached) {
+    size_t len = 0;
+    unsigned char *bin = cache_read (path, &len);
+    if (bin) {
+      const unsigned char *b = bin;
+      cl_int st = CL_SUCCESS;
+      cl->program = clCreateProgramWithBinary (cl->ctx, 1, &cl->device, &len, &b, &st, &rc);
+      free (bin);
+      if (rc == CL_SUCCESS && st == CL_SUCCESS
+          && clBuildProgram (cl->program, 1, &cl->device, BUILD_OPTIONS, NULL, NULL) == CL_SUCCESS) {
+        cl->from_cache = true;
+        return YV7_OK;
+      }
+      if (cl->program)
+        clReleaseProgram (cl->program);
+      cl->program = NULL;
+    }
+  }
+  {
+    const char *src = yv7_cl_source;
+    cl->program = clCreateProgramWithSource (cl->ctx, 1, &src, NULL, &rc);
+  }
+  if (yv7_cl_check (rc, "clCreateProgramWithSource", err) != YV7_OK) {
+    cl->program = NULL;
+    return err ? err->code : YV7_E_DEVICE;
+  }
+  rc = clBuildProgram (cl->program, 1, &cl->device, BUILD_OPTIONS, NULL, NULL);
+  if (rc != CL_SUCCESS) {
+    char log[2048] = "";
+    clGetProgramBuildInfo (cl->program, cl->device, CL_PROGRAM_BUILD_LOG,
+        sizeof log - 1, log, NULL);
+    return yv7_set_error (err, YV7_E_DEVICE, "building the OpenCL kernels for %s "
+        "failed: %s: %.400s", cl->name, yv7_cl_strerror (rc), log);
+  }
+  if (cached)
+    cache_write (cl, path, dir);
+  return YV7_OK;
+}
+
 yv7_status
 yv7_cl_open (yv7_cl *cl, const char *spec, yv7_error *err)
 {
@@ -190,21 +370,8 @@ yv7_cl_open (yv7_cl *cl, const char *spec, yv7_error *err)
   cl->queue = clCreateCommandQueue (cl->ctx, cl->device, 0, &rc);
   if ((s = yv7_cl_check (rc, "clCreateCommandQueue", err)) != YV7_OK)
     goto fail;
-  {
-    const char *src = yv7_cl_source;
-    cl->program = clCreateProgramWithSource (cl->ctx, 1, &src, NULL, &rc);
-  }
-  if ((s = yv7_cl_check (rc, "clCreateProgramWithSource", err)) != YV7_OK)
+  if ((s = build_program (cl, err)) != YV7_OK)
     goto fail;
-  rc = clBuildProgram (cl->program, 1, &cl->device, "-cl-std=CL1.2", NULL, NULL);
-  if (rc != CL_SUCCESS) {
-    char log[2048] = "";
-    clGetProgramBuildInfo (cl->program, cl->device, CL_PROGRAM_BUILD_LOG,
-        sizeof log - 1, log, NULL);
-    s = yv7_set_error (err, YV7_E_DEVICE, "building the OpenCL kernels for %s "
-        "failed: %s: %.400s", cl->name, yv7_cl_strerror (rc), log);
-    goto fail;
-  }
   return YV7_OK;
 
   /* ERRORS */
@@ -253,19 +420,17 @@ yv7_cl_kernel (yv7_cl *cl, const char *name, yv7_error *err)
   return k;
 }
 
-yv7_status
-yv7_cl_launch (yv7_cl *cl, const char *kernel, int work_dim,
-    const size_t *global, ...)
+static yv7_status
+launch_va (yv7_cl *cl, const char *kernel, int work_dim, const size_t *global,
+    const size_t *local, va_list ap)
 {
   /* errors from here are reported by the caller's context; keep a local one */
   yv7_error e;
   cl_kernel k = yv7_cl_kernel (cl, kernel, &e);
-  va_list ap;
   cl_int rc;
 
   if (!k)
     return e.code;
-  va_start (ap, global);
   for (int i = 0;; i++) {
     size_t size = va_arg (ap, size_t);
     const void *ptr;
@@ -273,20 +438,41 @@ yv7_cl_launch (yv7_cl *cl, const char *kernel, int work_dim,
       break;
     ptr = va_arg (ap, const void *);
     rc = clSetKernelArg (k, (cl_uint) i, size, ptr);
-    if (rc != CL_SUCCESS) {
-      va_end (ap);
+    if (rc != CL_SUCCESS)
       return YV7_E_DEVICE;
-    }
   }
-  va_end (ap);
   for (int d = 0; d < work_dim; d++)
     if (global[d] == 0)
       return YV7_OK;   /* empty tensor: nothing to do */
   rc = clEnqueueNDRangeKernel (cl->queue, k, (cl_uint) work_dim, NULL, global,
-      NULL, 0, NULL, NULL);
+      local, 0, NULL, NULL);
   return rc == CL_SUCCESS ? YV7_OK
       : (rc == CL_OUT_OF_RESOURCES || rc == CL_MEM_OBJECT_ALLOCATION_FAILURE
           ? YV7_E_NOMEM : YV7_E_DEVICE);
+}
+
+yv7_status
+yv7_cl_launch (yv7_cl *cl, const char *kernel, int work_dim,
+    const size_t *global, ...)
+{
+  va_list ap;
+  yv7_status s;
+  va_start (ap, global);
+  s = launch_va (cl, kernel, work_dim, global, NULL, ap);
+  va_end (ap);
+  return s;
+}
+
+yv7_status
+yv7_cl_launch_local (yv7_cl *cl, const char *kernel, int work_dim,
+    const size_t *global, const size_t *local, ...)
+{
+  va_list ap;
+  yv7_status s;
+  va_start (ap, local);
+  s = launch_va (cl, kernel, work_dim, global, local, ap);
+  va_end (ap);
+  return s;
 }
 
 yv7_status

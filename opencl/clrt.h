@@ -17,6 +17,7 @@ typedef struct {
   cl_context ctx;
   cl_command_queue queue;
   cl_program program;
+  bool from_cache;           /* program loaded from the binary cache */
   char name[256];            /* "device (platform)" */
   size_t max_wg;             /* CL_DEVICE_MAX_WORK_GROUP_SIZE */
   cl_ulong global_mem;
@@ -45,6 +46,9 @@ const char *yv7_cl_strerror (cl_int rc);
  * YV7_CL_END, then enqueue an N-dimensional range with a NULL local size. */
 yv7_status yv7_cl_launch (yv7_cl *cl, const char *kernel, int work_dim,
     const size_t *global, ...);
+/* The same with an explicit local size (NULL: the driver's choice). */
+yv7_status yv7_cl_launch_local (yv7_cl *cl, const char *kernel, int work_dim,
+    const size_t *global, const size_t *local, ...);
 #define YV7_CL_ARG(x) sizeof (x), (const void *) &(x)
 #define YV7_CL_END ((size_t) 0)
 

@@ -977,6 +977,10 @@ run_bench (const cli_args *args)
     if (i >= 0)
       times[i] = dt;
   }
+  printf ("times_ms=");
+  for (long i = 0; i < args->bench; i++)
+    printf ("%s%.3f", i ? "," : "", times[i]);
+  printf ("\n");
   qsort (times, (size_t) args->bench, sizeof *times, cmp_double);
   median = args->bench % 2 ? times[args->bench / 2]
       : (times[args->bench / 2 - 1] + times[args->bench / 2]) / 2;
@@ -1048,7 +1052,8 @@ print_help (void)
       "  --input X.npy    tensor for graph input 0 ('<f4', '<f8' or '<i8');\n"
       "                   a symbolic batch/height/width is taken from its shape\n"
       "  --outdir DIR     where the outputs go (created if missing)\n"
-      "  --bench N        2 warm-up runs, then N timed runs; the last line is\n"
+      "  --bench N        2 warm-up runs, then N timed runs; prints each run's\n"
+      "                   time as 'times_ms=<float>,...', then a last line\n"
       "                   'median_ms=<float> min_ms=<float>'\n"
       "  --size HxW       input size for a model with symbolic spatial dims\n"
       "                   (bench only; default 640x640)\n"

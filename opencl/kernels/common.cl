@@ -23,3 +23,14 @@ yv7_act (float v, int act, float alpha)
     default: return v;
   }
 }
+
+inline float16
+yv7_act16 (float16 v, int act, float alpha)
+{
+  switch (act) {
+    case ACT_LEAKY: return select (v * alpha, v, v >= 0.0f);
+    case ACT_SILU: return v / (1.0f + exp (-v));
+    case ACT_SIGMOID: return 1.0f / (1.0f + exp (-v));
+    default: return v;
+  }
+}

@@ -95,3 +95,165 @@ conv2d_packed (__global const float *x, uint x_off,
         yr[ox0 + l] = yv7_act (r[l], act, alpha);
   }
 }
+
+/* The wide tile: 8 output channels x 16 outputs, float16 accumulators (16
+ * registers on AVX2, 8 on AVX-512).  FMA8 is one input channel and tap:
+ * the 8 packed weights wv times the 16 inputs xv. */
+#define FMA8(xv, wv) do { \
+    a0 = fma ((float16) ((wv).s0), (xv), a0); \
+    a1 = fma ((float16) ((wv).s1), (xv), a1); \
+    a2 = fma ((float16) ((wv).s2), (xv), a2); \
+    a3 = fma ((float16) ((wv).s3), (xv), a3); \
+    a4 = fma ((float16) ((wv).s4), (xv), a4); \
+    a5 = fma ((float16) ((wv).s5), (xv), a5); \
+    a6 = fma ((float16) ((wv).s6), (xv), a6); \
+    a7 = fma ((float16) ((wv).s7), (xv), a7); \
+  } while (0)
+
+/* Store 8 channels x 16 outputs at yp (channel stride cs), n valid outputs. */
+#define STORE8(yp, cs, n, ocb, OCg, goc0, bias, b_off, has_bias, act, alpha) do { \
+    float16 accs_[8] = { a0, a1, a2, a3, a4, a5, a6, a7 }; \
+    for (int j_ = 0; j_ < 8; j_++) { \
+      int oc_ = (ocb) * 8 + j_; \
+      if (oc_ >= (OCg)) \
+        break; \
+      float b_ = (has_bias) ? (bias)[(b_off) + (goc0) + oc_] : 0.0f; \
+      float16 v_ = yv7_act16 (accs_[j_] + b_, (act), (alpha)); \
+      __global float *yr_ = (yp) + (size_t) oc_ * (cs); \
+      if ((n) == 16) { \
+        vstore16 (v_, 0, yr_); \
+      } else { \
+        float r_[16]; \
+        vstore16 (v_, 0, r_); \
+        for (int l_ = 0; l_ < (n); l_++) \
+          yr_[l_] = r_[l_]; \
+      } \
+    } \
+  } while (0)
+
+/* 1x1, stride 1, no padding: a GEMM over the flattened pixels, so small
+ * feature maps waste no lanes on row ends.  global: (ceil (HW / 16), N*G*OCB) */
+__kernel void
+conv1x1_w16 (__global const float *x, uint x_off,
+    __global const float *wp, __global const float *bias, uint b_off, int has_bias,
+    __global float *y, uint y_off, int C, int HW, int OC, int G, int act, float alpha)
+{
+  int pb = get_global_id (0), z = get_global_id (1);
+  int OCg = OC / G, ICg = C / G, OCB = (OCg + 7) / 8;
+  int ocb = z % OCB, t = z / OCB, g = t % G, n = t / G;
+  int p0 = pb * 16, np = min (16, HW - p0);
+  float16 a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;
+  __global const float *xp = x + x_off + (size_t) (n * C + g * ICg) * HW + p0;
+  __global const float *wc = wp + (size_t) (g * OCB + ocb) * ICg * 8;
+
+  if (np == 16) {
+    for (int ic = 0; ic < ICg; ic++) {
+      float16 xv = vload16 (0, xp + (size_t) ic * HW);
+      float8 wv = vload8 (ic, wc);
+      FMA8 (xv, wv);
+    }
+  } else {
+    int16 l = (int16) (0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    int16 ok = l < np;
+    int16 li = select ((int16) 0, l, ok);
+    for (int ic = 0; ic < ICg; ic++) {
+      __global const float *r = xp + (size_t) ic * HW;
+      float16 xv = (float16) (r[li.s0], r[li.s1], r[li.s2], r[li.s3], r[li.s4],
+          r[li.s5], r[li.s6], r[li.s7], r[li.s8], r[li.s9], r[li.sa], r[li.sb],
+          r[li.sc], r[li.sd], r[li.se], r[li.sf]);
+      float8 wv = vload8 (ic, wc);
+      FMA8 (xv, wv);
+    }
+  }
+  STORE8 (y + y_off + (size_t) (n * OC + g * OCg) * HW + p0, HW, np, ocb, OCg,
+      g * OCg, bias, b_off, has_bias, act, alpha);
+}
+
+/* Any kernel size, stride and dilation: 16 outputs of one row.  Tiles whose
+ * inputs lie inside the row take contiguous (stride 1) or even-lane (stride
+ * 2) vector loads; border tiles gather with bounds checks.  The rows the
+ * kernel overlaps are found once, so the inner loops have no branches.
+ * global: (ceil (OW / 16), OH, N*G*OCB) */
+__kernel void
+conv2d_w16 (__global const float *x, uint x_off,
+    __global const float *wp, __global const float *bias, uint b_off, int has_bias,
+    __global float *y, uint y_off,
+    int C, int H, int W, int OC, int OH, int OW,
+    int KH, int KW, int SH, int SW, int PH, int PW, int DH, int DW, int G,
+    int act, float alpha)
+{
+  int oxb = get_global_id (0), oy = get_global_id (1), z = get_global_id (2);
+  int OCg = OC / G, ICg = C / G, OCB = (OCg + 7) / 8;
+  int ocb = z % OCB, t = z / OCB, g = t % G, n = t / G;
+  int ox0 = oxb * 16, nx = min (16, OW - ox0);
+  int ix0 = ox0 * SW - PW;
+  int last = ix0 + 15 * SW + (KW - 1) * DW;   /* last input x the tile reads */
+  int iy0 = oy * SH - PH;
+  int ky0 = 0, ky1 = KH;
+  float16 a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;
+  __global const float *xg = x + x_off + (size_t) (n * C + g * ICg) * H * W;
+  __global const float *wg = wp + (size_t) (g * OCB + ocb) * ICg * KH * KW * 8;
+  size_t plane = (size_t) H * W;
+
+  while (ky0 < KH && iy0 + ky0 * DH < 0)
+    ky0++;
+  while (ky1 > ky0 && iy0 + (ky1 - 1) * DH >= H)
+    ky1--;
+
+  if (nx == 16 && ix0 >= 0 && SW == 1 && last < W) {
+    for (int ic = 0; ic < ICg; ic++) {
+      __global const float *xc = xg + ic * plane + ix0;
+      __global const float *wc = wg + (size_t) ic * KH * KW * 8;
+      for (int ky = ky0; ky < ky1; ky++) {
+        __global const float *row = xc + (size_t) (iy0 + ky * DH) * W;
+        __global const float *wk = wc + ky * KW * 8;
+        for (int kx = 0; kx < KW; kx++) {
+          float16 xv = vload16 (0, row + kx * DW);
+          float8 wv = vload8 (kx, wk);
+          FMA8 (xv, wv);
+        }
+      }
+    }
+  } else if (nx == 16 && ix0 >= 0 && SW == 2 && last + 1 < W) {
+    for (int ic = 0; ic < ICg; ic++) {
+      __global const float *xc = xg + ic * plane + ix0;
+      __global const float *wc = wg + (size_t) ic * KH * KW * 8;
+      for (int ky = ky0; ky < ky1; ky++) {
+        __global const float *row = xc + (size_t) (iy0 + ky * DH) * W;
+        __global const float *wk = wc + ky * KW * 8;
+        for (int kx = 0; kx < KW; kx++) {
+          __global const float *p = row + kx * DW;
+          float16 lo = vload16 (0, p), hi = vload16 (1, p);
+          float16 xv = (float16) (lo.even, hi.even);
+          float8 wv = vload8 (kx, wk);
+          FMA8 (xv, wv);
+        }
+      }
+    }
+  } else {
+    int16 l = (int16) (0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    int16 ixl = ix0 + l * SW;
+    int16 lane_ok = l < nx;
+    for (int ic = 0; ic < ICg; ic++) {
+      __global const float *xc = xg + ic * plane;
+      __global const float *wc = wg + (size_t) ic * KH * KW * 8;
+      for (int ky = ky0; ky < ky1; ky++) {
+        __global const float *row = xc + (size_t) (iy0 + ky * DH) * W;
+        __global const float *wk = wc + ky * KW * 8;
+        for (int kx = 0; kx < KW; kx++) {
+          int16 ix = ixl + kx * DW;
+          int16 ok = lane_ok & (ix >= 0) & (ix < W);
+          int16 c = select ((int16) 0, ix, ok);
+          float16 xv = (float16) (row[c.s0], row[c.s1], row[c.s2], row[c.s3],
+              row[c.s4], row[c.s5], row[c.s6], row[c.s7], row[c.s8], row[c.s9],
+              row[c.sa], row[c.sb], row[c.sc], row[c.sd], row[c.se], row[c.sf]);
+          xv = select ((float16) 0.0f, xv, ok);
+          float8 wv = vload8 (kx, wk);
+          FMA8 (xv, wv);
+        }
+      }
+    }
+  }
+  STORE8 (y + y_off + ((size_t) (n * OC + g * OCg) * OH + oy) * OW + ox0,
+      (size_t) OH * OW, nx, ocb, OCg, g * OCg, bias, b_off, has_bias, act, alpha);
+}

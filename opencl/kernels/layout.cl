@@ -3,13 +3,15 @@
  * Concat), nearest Resize by per-axis index tables, MaxPool, MatMul and the
  * reductions over one axis. */
 
+/* global (inner, outer): dim 0 walks the innermost dim (strides ixs, iys),
+ * dim 1 the other `rank` dims, decoded from their sizes. */
 #define COPY_ND(NAME, T) \
 __kernel void \
 NAME (__global const T *x, int x_off, __global T *y, uint y_off, int rank, \
-    int8 dims, int8 xs, int8 ys) \
+    int8 dims, int8 xs, int8 ys, int ixs, int iys) \
 { \
-  size_t i = get_global_id (0), r = i; \
-  long xi = x_off, yi = y_off; \
+  size_t i = get_global_id (0), r = get_global_id (1); \
+  long xi = x_off + (long) i * ixs, yi = y_off + (long) i * iys; \
   int d[8], sx[8], sy[8]; \
   vstore8 (dims, 0, d); \
   vstore8 (xs, 0, sx); \
@@ -63,6 +65,42 @@ maxpool2d_f32 (__global const float *x, uint x_off, __global float *y, uint y_of
     }
   }
   y[y_off + ((size_t) nc * OH + oy) * OW + ox] = m;
+}
+
+/* Stride 1, dilation 1 (the SPP pools): one work-item walks a column of
+ * outputs, keeping the last KH row maxima in a ring, so each output costs
+ * KW + KH comparisons instead of KW * KH.  global: (OW, N*C); KH <= 32. */
+__kernel void
+maxpool2d_s1_f32 (__global const float *x, uint x_off, __global float *y, uint y_off,
+    int H, int W, int OH, int OW, int KH, int KW, int PH, int PW)
+{
+  int ox = get_global_id (0), nc = get_global_id (1);
+  __global const float *xc = x + x_off + (size_t) nc * H * W;
+  __global float *yc = y + y_off + (size_t) nc * OH * OW + ox;
+  int kx0 = max (0, PW - ox), kx1 = min (KW, W + PW - ox);
+  float ring[32];
+  for (int r = 0; r < KH; r++) {
+    int iy = r - PH;
+    float m = -INFINITY;
+    if (iy >= 0 && iy < H)
+      for (int kx = kx0; kx < kx1; kx++)
+        m = fmax (m, xc[(size_t) iy * W + ox - PW + kx]);
+    ring[r] = m;
+  }
+  for (int oy = 0; oy < OH; oy++) {
+    float m = -INFINITY;
+    if (oy > 0) {
+      int iy = oy - PH + KH - 1;
+      float v = -INFINITY;
+      if (iy >= 0 && iy < H)
+        for (int kx = kx0; kx < kx1; kx++)
+          v = fmax (v, xc[(size_t) iy * W + ox - PW + kx]);
+      ring[(oy + KH - 1) % KH] = v;
+    }
+    for (int r = 0; r < KH; r++)
+      m = fmax (m, ring[r]);
+    yc[(size_t) oy * OW] = m;
+  }
 }
 
 /* C[b] = A[b] (MxK) x B[b] (KxN); a zero batch stride broadcasts. */

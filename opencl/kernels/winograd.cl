@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* winograd.cl: 3x3 stride-1 convolution as Winograd F(4x4, 3x3) (Lavin and
+ * Gray, "Fast Algorithms for Convolutional Neural Networks", 2016): each
+ * 4x4 output tile is A^T [(G g G^T) . (B^T d B)] A over a 6x6 input tile d.
+ * The weights' transform U = G g G^T is done once at load (on the host),
+ * packed [36][OCB][C][8].  A run is three kernels:
+ *   wino_input:  V[n][36][C][Tp] = B^T d B for every tile (Tp = tiles
+ *                rounded up to 16),
+ *   wino_gemm:   M[n][k] = U[k] x V[n][k] for each of the 36 positions k,
+ *                the same 8x16 register tile as conv1x1_w16,
+ *   wino_output: y = A^T M A + bias, activation, for the tile's valid pixels.
+ * 36 multiplies per 16 outputs and channel instead of 144. */
+
+/* B^T x for one 6-vector (in place over r0..r5) */
+#define BT6(d0, d1, d2, d3, d4, d5, r0, r1, r2, r3, r4, r5) do { \
+    r0 = 4.0f * (d0) - 5.0f * (d2) + (d4); \
+    r1 = -4.0f * ((d1) + (d2)) + (d3) + (d4); \
+    r2 = 4.0f * ((d1) - (d2)) - (d3) + (d4); \
+    r3 = 2.0f * ((d3) - (d1)) - (d2) + (d4); \
+    r4 = 2.0f * ((d1) - (d3)) - (d2) + (d4); \
+    r5 = 4.0f * (d1) - 5.0f * (d3) + (d5); \
+  } while (0)
+
+/* global: (tiles, C, N) */
+__kernel void
+wino_input (__global const float *x, uint x_off, __global float *v,
+    int C, int H, int W, int PH, int PW, int TX, int tiles, int Tp)
+{
+  int t = get_global_id (0), c = get_global_id (1), n = get_global_id (2);
+  int ty = t / TX, tx = t % TX;
+  int iy0 = ty * 4 - PH, ix0 = tx * 4 - PW;
+  __global const float *xc = x + x_off + (size_t) (n * C + c) * H * W;
+  float d[6][6], q[6][6];
+
+  if (iy0 >= 0 && ix0 >= 0 && iy0 + 6 <= H && ix0 + 6 <= W) {
+    for (int i = 0; i < 6; i++) {
+      __global const float *r = xc + (size_t) (iy0 + i) * W + ix0;
+      for (int j = 0; j < 6; j++)
+        d[i][j] = r[j];
+    }
+  } else {
+    for (int i = 0; i < 6; i++)
+      for (int j = 0; j < 6; j++) {
+        int iy = iy0 + i, ix = ix0 + j;
+        d[i][j] = (iy >= 0 && iy < H && ix >= 0 && ix < W) ? xc[(size_t) iy * W + ix] : 0.0f;
+      }
+  }
+  /* columns: q = B^T d */
+  for (int j = 0; j < 6; j++)
+    BT6 (d[0][j], d[1][j], d[2][j], d[3][j], d[4][j], d[5][j],
+        q[0][j], q[1][j], q[2][j], q[3][j], q[4][j], q[5][j]);
+  /* rows: d = q B */
+  for (int i = 0; i < 6; i++)
+    BT6 (q[i][0], q[i][1], q[i][2], q[i][3], q[i][4], q[i][5],
+        d[i][0], d[i][1], d[i][2], d[i][3], d[i][4], d[i][5]);
+  {
+    size_t ks = (size_t) C * Tp;
+    __global float *vp = v + ((size_t) n * 36 * C + c) * Tp + t;
+    for (int i = 0; i < 6; i++)
+      for (int j = 0; j < 6; j++)
+        vp[(size_t) (i * 6 + j) * ks] = d[i][j];
+  }
+}
+
+/* global: (Tp / 16, OCB, N * 36) */
+__kernel void
+wino_gemm (__global const float *v, __global const float *u, __global float *m,
+    uint m_off, int C, int OC, int Tp)
+{
+  int tb = get_global_id (0), ocb = get_global_id (1), z = get_global_id (2);
+  int k = z % 36, OCB = (OC + 7) / 8;
+  float16 a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;
+  __global const float *xp = v + (size_t) z * C * Tp + tb * 16;
+  __global const float *wc = u + ((size_t) k * OCB + ocb) * C * 8;
+  for (int ic = 0; ic < C; ic++) {
+    float16 xv = vload16 (0, xp + (size_t) ic * Tp);
+    float8 wv = vload8 (ic, wc);
+    FMA8 (xv, wv);
+  }
+  {
+    __global float *mp = m + m_off + ((size_t) z * OC + ocb * 8) * Tp + tb * 16;
+    int nj = min (8, OC - ocb * 8);
+    float16 accs[8] = { a0, a1, a2, a3, a4, a5, a6, a7 };
+    for (int j = 0; j < nj; j++)
+      vstore16 (accs[j], 0, mp + (size_t) j * Tp);
+  }
+}
+
+/* A^T x for one 6-vector */
+#define AT6(m0, m1, m2, m3, m4, m5, o0, o1, o2, o3) do { \
+    float s12_ = (m1) + (m2), d12_ = (m1) - (m2); \
+    float s34_ = (m3) + (m4), d34_ = (m3) - (m4); \
+    o0 = (m0) + s12_ + s34_; \
+    o1 = d12_ + 2.0f * d34_; \
+    o2 = s12_ + 4.0f * s34_; \
+    o3 = d12_ + 8.0f * d34_ + (m5); \
+  } while (0)
+
+/* global: (tiles, OC, N) */
+__kernel void
+wino_output (__global const float *m, uint m_off, __global const float *bias, uint b_off,
+    int has_bias, __global float *y, uint y_off, int OC, int OH, int OW, int TX,
+    int Tp, int act, float alpha)
+{
+  int t = get_global_id (0), oc = get_global_id (1), n = get_global_id (2);
+  int ty = t / TX, tx = t % TX;
+  int oy0 = ty * 4, ox0 = tx * 4;
+  size_t ks = (size_t) OC * Tp;
+  __global const float *mp = m + m_off + ((size_t) n * 36 * OC + oc) * Tp + t;
+  float q[6][6], p[4][6];
+  float b = has_bias ? bias[b_off + oc] : 0.0f;
+
+  for (int i = 0; i < 6; i++)
+    for (int j = 0; j < 6; j++)
+      q[i][j] = mp[(size_t) (i * 6 + j) * ks];
+  for (int j = 0; j < 6; j++)
+    AT6 (q[0][j], q[1][j], q[2][j], q[3][j], q[4][j], q[5][j],
+        p[0][j], p[1][j], p[2][j], p[3][j]);
+  {
+    __global float *yc = y + y_off + (size_t) (n * OC + oc) * OH * OW;
+    for (int i = 0; i < 4; i++) {
+      float o[4];
+      int oy = oy0 + i;
+      AT6 (p[i][0], p[i][1], p[i][2], p[i][3], p[i][4], p[i][5], o[0], o[1], o[2], o[3]);
+      if (oy >= OH)
+        break;
+      for (int j = 0; j < 4 && ox0 + j < OW; j++)
+        yc[(size_t) oy * OW + ox0 + j] = yv7_act (o[j] + b, act, alpha);
+    }
+  }
+}

@@ -1,0 +1,121 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""Each convolution path of the OpenCL backend against ONNX Runtime.
+
+    test_conv_paths.py --infer PATH/yolov7-infer --workdir DIR
+
+The backend picks a kernel per Conv: Winograd F(4x4,3x3) for big enough 3x3 stride-1
+maps, a flattened-pixel GEMM for 1x1 stride-1, the 16-wide direct kernel for the rest
+(with contiguous, even-lane and gather loads).  Each case is a one- or two-Conv ONNX
+model (random weights and bias, opset 12) shaped to land on one path and its edges: odd
+sizes, partial tiles, padding 0/1/2, stride 2, groups, dilation, channel counts that are
+not multiples of 8, a fused LeakyReLU / SiLU, batch 2.  Every case runs twice through
+yolov7-infer, with YV7_WINOGRAD=0 and with the default (Winograd on), and every output
+element must satisfy |engine - ort| <= 1e-3 + 1e-3 * |ort| (the networks test's bound).
+The last line is "N passed, M failed".
+"""
+import argparse
+import os
+import subprocess
+import sys
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+RUNNER = os.path.join(HERE, 'ort', 'run_ort.js')
+ATOL = RTOL = 1e-3
+
+# name, batch, C, H, W, OC, k, stride, pad, group, dilation, act
+CASES = [
+    ('wino-32x32-pad1', 1, 16, 32, 32, 16, 3, 1, 1, 1, 1, None),
+    ('wino-odd-37x29-pad1-leaky', 1, 20, 37, 29, 24, 3, 1, 1, 1, 1, 'leaky'),
+    ('wino-pad0-31x31-silu', 1, 16, 33, 33, 19, 3, 1, 0, 1, 1, 'silu'),
+    ('wino-batch2', 2, 32, 24, 40, 32, 3, 1, 1, 1, 1, 'leaky'),
+    ('wino-pad2', 1, 16, 28, 28, 16, 3, 1, 2, 1, 1, None),
+    ('direct-3x3-small-map', 1, 24, 13, 11, 40, 3, 1, 1, 1, 1, 'leaky'),
+    ('direct-3x3-stride2', 1, 16, 41, 47, 24, 3, 2, 1, 1, 1, 'silu'),
+    ('direct-3x3-dilation2', 1, 16, 33, 33, 16, 3, 1, 2, 1, 2, None),
+    ('direct-3x3-group2', 1, 16, 32, 32, 16, 3, 1, 1, 2, 1, None),
+    ('direct-5x5', 1, 8, 35, 35, 12, 5, 1, 2, 1, 1, None),
+    ('gemm-1x1-odd-pixels', 1, 33, 17, 19, 21, 1, 1, 0, 1, 1, 'leaky'),
+    ('gemm-1x1-batch2', 2, 64, 20, 20, 40, 1, 1, 0, 1, 1, 'silu'),
+    ('direct-1x1-stride2', 1, 16, 20, 21, 8, 1, 2, 0, 1, 1, None),
+    ('direct-1x1-pad1', 1, 16, 9, 9, 8, 1, 1, 1, 1, 1, None),
+]
+
+
+def make_model(path, batch, C, H, W, OC, k, s, p, grp, d, act, rng):
+    w = (rng.standard_normal((OC, C // grp, k, k)) / np.sqrt(C // grp * k * k)).astype(np.float32)
+    b = rng.standard_normal(OC).astype(np.float32) * 0.1
+    nodes = [helper.make_node('Conv', ['x', 'w', 'b'], ['c'], kernel_shape=[k, k],
+                              strides=[s, s], pads=[p, p, p, p], group=grp,
+                              dilations=[d, d])]
+    out = 'c'
+    if act == 'leaky':
+        nodes.append(helper.make_node('LeakyRelu', ['c'], ['y'], alpha=0.1))
+        out = 'y'
+    elif act == 'silu':
+        nodes.append(helper.make_node('Sigmoid', ['c'], ['sg']))
+        nodes.append(helper.make_node('Mul', ['c', 'sg'], ['y']))
+        out = 'y'
+    oh = (H + 2 * p - d * (k - 1) - 1) // s + 1
+    ow = (W + 2 * p - d * (k - 1) - 1) // s + 1
+    g = helper.make_graph(
+        nodes, 'conv',
+        [helper.make_tensor_value_info('x', TensorProto.FLOAT, [batch, C, H, W])],
+        [helper.make_tensor_value_info(out, TensorProto.FLOAT, [batch, OC, oh, ow])],
+        [numpy_helper.from_array(w, 'w'), numpy_helper.from_array(b, 'b')])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid('', 12)])
+    m.ir_version = 7
+    onnx.save(m, path)
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--infer', required=True)
+    ap.add_argument('--workdir', required=True)
+    ap.add_argument('--device', default='auto')
+    a = ap.parse_args()
+    os.makedirs(a.workdir, exist_ok=True)
+    rng = np.random.default_rng(7)
+    passed = failed = 0
+    for name, batch, C, H, W, OC, k, s, p, grp, d, act in CASES:
+        model = os.path.join(a.workdir, name + '.onnx')
+        inp = os.path.join(a.workdir, name + '.npy')
+        out = make_model(model, batch, C, H, W, OC, k, s, p, grp, d, act, rng)
+        np.save(inp, rng.uniform(-1, 1, (batch, C, H, W)).astype(np.float32))
+        ort_dir = os.path.join(a.workdir, name + '-ort')
+        r = subprocess.run(['node', RUNNER, model, inp, ort_dir], capture_output=True, text=True)
+        if r.returncode != 0:
+            print('FAIL %s: ONNX Runtime: %s' % (name, r.stderr.strip()[-300:]))
+            failed += 1
+            continue
+        ref = np.load(os.path.join(ort_dir, out + '.npy'))
+        for wino in ('0', '1'):
+            env = dict(os.environ, YV7_WINOGRAD=wino)
+            eng_dir = os.path.join(a.workdir, '%s-eng-w%s' % (name, wino))
+            r = subprocess.run([a.infer, '--model', model, '--input', inp, '--outdir', eng_dir,
+                                '--device', a.device], capture_output=True, text=True, env=env)
+            label = '%s (winograd %s)' % (name, 'on' if wino == '1' else 'off')
+            if r.returncode != 0:
+                print('FAIL %s: yolov7-infer: %s' % (label, r.stderr.strip()))
+                failed += 1
+                continue
+            got = np.load(os.path.join(eng_dir, out + '.npy'))
+            if got.shape != ref.shape:
+                print('FAIL %s: shape %s, ONNX Runtime %s' % (label, got.shape, ref.shape))
+                failed += 1
+                continue
+            ratio = float((np.abs(got - ref) / (ATOL + RTOL * np.abs(ref))).max())
+            ok = ratio <= 1.0 and np.isfinite(got).all()
+            print('%s %s: worst |d|/tol %.4f' % ('ok  ' if ok else 'FAIL', label, ratio))
+            passed += ok
+            failed += not ok
+    print('%d passed, %d failed' % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
