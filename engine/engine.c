@@ -180,6 +180,38 @@ detect_form (yv7_engine *e)
   }
 }
 
+/* Conv weights now live packed in the backend's buffers: drop the host
+ * copies (the model's largest data, once more in memory) that no host node
+ * and no graph output reads. */
+static void
+drop_device_weights (yv7_engine *e)
+{
+  yv7_graph *g = &e->g;
+  for (int i = 0; i < g->n_nodes; i++) {
+    const yv7_node *n = &g->nodes[i];
+    yv7_value *w;
+    bool other = false;
+    if (n->dead || n->on_host || strcmp (n->op_type, "Conv") != 0 || n->n_inputs < 2
+        || n->inputs[1] < 0)
+      continue;
+    w = &g->values[n->inputs[1]];
+    if (!w->is_const || w->is_output || !w->t.capacity)
+      continue;
+    for (int k = 0; k < g->n_nodes && !other; k++) {
+      if (k == i || g->nodes[k].dead)
+        continue;
+      for (int j = 0; j < g->nodes[k].n_inputs; j++)
+        if (g->nodes[k].inputs[j] == n->inputs[1])
+          other = true;
+    }
+    if (other)
+      continue;
+    free (w->t.data);
+    w->t.data = NULL;
+    w->t.capacity = 0;
+  }
+}
+
 static yv7_engine *
 engine_load (const uint8_t *data, size_t size, const char *base_dir,
     const yv7_options *opt_in, yv7_error *err)
@@ -234,6 +266,8 @@ engine_load (const uint8_t *data, size_t size, const char *base_dir,
   mark_device_values (e);
   if (e->be && (s = e->be->ops->prepare (e->be, &e->g, err)) != YV7_OK)
     goto fail;
+  if (e->be)
+    drop_device_weights (e);
   e->rt = calloc ((size_t) e->g.n_values + 1, sizeof (yv7_tensor));
   e->host_valid = calloc ((size_t) e->g.n_values + 1, sizeof (bool));
   if (!e->rt || !e->host_valid) {

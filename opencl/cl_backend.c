@@ -444,7 +444,11 @@ use_winograd (const yv7_graph *g, const yv7_node *n)
     if (dil[k] != 1)
       return false;
   tiles = ((y->dims[2] + 3) / 4) * ((y->dims[3] + 3) / 4);
-  return w->dims[1] >= 16 && w->dims[0] >= 16 && tiles >= 32;
+  /* measured on PoCL (YV7_PROFILE, yolov7-tiny at 640): the transforms cost
+   * about as much as they save at 64 channels in and out, and lose 4x at 32;
+   * from 128 channels Winograd wins 2x (40x40) to 5x (20x20, where direct
+   * tiles waste lanes) */
+  return w->dims[1] >= 64 && w->dims[0] >= 64 && tiles >= 8;
 }
 
 /* U[k][ocb][ic][8] = (G g G^T)[k] for the 3x3 kernel g of (oc, ic). */
@@ -775,8 +779,6 @@ enq_conv (cl_backend *be, const yv7_graph *g, const yv7_node *n, dev_node *dn)
     if (s != YV7_OK)
       return s;
   }
-  static const size_t one[3] = { 1, 1, 1 };
-  const size_t *local = getenv ("YV7_L1") ? one : NULL;
   if (dn->wino) {
     int TX = (OW + 3) / 4, tiles = TX * ((OH + 3) / 4), Tp = (tiles + 15) / 16 * 16;
     uint mo = (uint) (be->scratch_m / sizeof (float));
@@ -788,7 +790,7 @@ enq_conv (cl_backend *be, const yv7_graph *g, const yv7_node *n, dev_node *dn)
         ARG (xo), ARG (sc), ARG (C), ARG (H), ARG (W), ARG (PH), ARG (PW), ARG (TX),
         ARG (tiles), ARG (Tp), YV7_CL_END);
     if (s == YV7_OK)
-      s = yv7_cl_launch_local (&be->cl, "wino_gemm", 3, gg, local, ARG (sc),
+      s = yv7_cl_launch (&be->cl, "wino_gemm", 3, gg, ARG (sc),
           ARG (dn->packed), ARG (sc), ARG (mo), ARG (C), ARG (OC), ARG (Tp), YV7_CL_END);
     if (s == YV7_OK)
       s = yv7_cl_launch (&be->cl, "wino_output", 3, go, ARG (sc), ARG (mo), ARG (bias),
@@ -796,25 +798,17 @@ enq_conv (cl_backend *be, const yv7_graph *g, const yv7_node *n, dev_node *dn)
           ARG (OH), ARG (OW), ARG (TX), ARG (Tp), ARG (act), ARG (alpha), YV7_CL_END);
     return s;
   }
-  const char *variant = getenv ("YV7_CONV");
-  if (variant && !strcmp (variant, "8"))
-    return yv7_cl_launch_local (&be->cl, "conv2d_packed", 3, gsz, local,
-        ARG (be->vals[n->inputs[0]].mem), ARG (xo), ARG (dn->packed), ARG (bias),
-        ARG (bo), ARG (has_bias), ARG (be->vals[n->outputs[0]].mem), ARG (yo),
-        ARG (C), ARG (H), ARG (W), ARG (OC), ARG (OH), ARG (OW), ARG (KH), ARG (KW),
-        ARG (SH), ARG (SW), ARG (PH), ARG (PW), ARG (DH), ARG (DW), ARG (G),
-        ARG (act), ARG (alpha), YV7_CL_END);
   if (KH == 1 && KW == 1 && SH == 1 && SW == 1 && PH == 0 && PW == 0
       && OH == H && OW == W) {
     int HW = H * W;
     size_t g2[2] = { (size_t) (HW + 15) / 16, (size_t) N * G * OCB };
-    return yv7_cl_launch_local (&be->cl, "conv1x1_w16", 2, g2, local,
+    return yv7_cl_launch (&be->cl, "conv1x1_w16", 2, g2,
         ARG (be->vals[n->inputs[0]].mem), ARG (xo), ARG (dn->packed), ARG (bias),
         ARG (bo), ARG (has_bias), ARG (be->vals[n->outputs[0]].mem), ARG (yo),
         ARG (C), ARG (HW), ARG (OC), ARG (G), ARG (act), ARG (alpha), YV7_CL_END);
   }
   gsz[0] = (size_t) (OW + 15) / 16;
-  return yv7_cl_launch_local (&be->cl, "conv2d_w16", 3, gsz, local,
+  return yv7_cl_launch (&be->cl, "conv2d_w16", 3, gsz,
       ARG (be->vals[n->inputs[0]].mem), ARG (xo), ARG (dn->packed), ARG (bias),
       ARG (bo), ARG (has_bias), ARG (be->vals[n->outputs[0]].mem), ARG (yo),
       ARG (C), ARG (H), ARG (W), ARG (OC), ARG (OH), ARG (OW), ARG (KH), ARG (KW),

@@ -464,18 +464,6 @@ yv7_cl_launch (yv7_cl *cl, const char *kernel, int work_dim,
 }
 
 yv7_status
-yv7_cl_launch_local (yv7_cl *cl, const char *kernel, int work_dim,
-    const size_t *global, const size_t *local, ...)
-{
-  va_list ap;
-  yv7_status s;
-  va_start (ap, local);
-  s = launch_va (cl, kernel, work_dim, global, local, ap);
-  va_end (ap);
-  return s;
-}
-
-yv7_status
 yv7_cl_staging (yv7_cl *cl, size_t size, yv7_error *err)
 {
   cl_int rc;

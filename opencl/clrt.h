@@ -46,9 +46,6 @@ const char *yv7_cl_strerror (cl_int rc);
  * YV7_CL_END, then enqueue an N-dimensional range with a NULL local size. */
 yv7_status yv7_cl_launch (yv7_cl *cl, const char *kernel, int work_dim,
     const size_t *global, ...);
-/* The same with an explicit local size (NULL: the driver's choice). */
-yv7_status yv7_cl_launch_local (yv7_cl *cl, const char *kernel, int work_dim,
-    const size_t *global, const size_t *local, ...);
 #define YV7_CL_ARG(x) sizeof (x), (const void *) &(x)
 #define YV7_CL_END ((size_t) 0)
 
