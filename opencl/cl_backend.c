@@ -444,11 +444,11 @@ use_winograd (const yv7_graph *g, const yv7_node *n)
     if (dil[k] != 1)
       return false;
   tiles = ((y->dims[2] + 3) / 4) * ((y->dims[3] + 3) / 4);
-  /* measured on PoCL (YV7_PROFILE, yolov7-tiny at 640): the transforms cost
-   * about as much as they save at 64 channels in and out, and lose 4x at 32;
-   * from 128 channels Winograd wins 2x (40x40) to 5x (20x20, where direct
-   * tiles waste lanes) */
-  return w->dims[1] >= 64 && w->dims[0] >= 64 && tiles >= 8;
+  /* measured on PoCL (YV7_PROFILE, yolov7-tiny and yolov7 at 640): with 32
+   * or 64 channels the transforms (memory-bound, and out of cache on big
+   * maps) cost as much as or more than they save; from 128 channels
+   * Winograd wins 2x (40x40) to 5x (20x20) */
+  return w->dims[1] >= 128 && w->dims[0] >= 128 && tiles >= 8;
 }
 
 /* U[k][ocb][ic][8] = (G g G^T)[k] for the 3x3 kernel g of (oc, ic). */

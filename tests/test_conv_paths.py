@@ -28,13 +28,16 @@ ATOL = RTOL = 1e-3
 
 # name, batch, C, H, W, OC, k, stride, pad, group, dilation, act
 CASES = [
-    ('wino-32x32-pad1', 1, 64, 32, 32, 64, 3, 1, 1, 1, 1, None),
-    ('wino-odd-37x29-pad1-leaky', 1, 72, 37, 29, 68, 3, 1, 1, 1, 1, 'leaky'),
-    ('wino-pad0-31x31-silu', 1, 64, 33, 33, 67, 3, 1, 0, 1, 1, 'silu'),
-    ('wino-batch2', 2, 64, 24, 40, 64, 3, 1, 1, 1, 1, 'leaky'),
-    ('wino-pad2', 1, 64, 28, 28, 64, 3, 1, 2, 1, 1, None),
-    ('wino-small-map-10x10', 1, 128, 10, 10, 96, 3, 1, 1, 1, 1, 'leaky'),
+    ('wino-32x32-pad1', 1, 128, 32, 32, 128, 3, 1, 1, 1, 1, None),
+    ('wino-odd-37x29-pad1-leaky', 1, 136, 37, 29, 132, 3, 1, 1, 1, 1, 'leaky'),
+    ('wino-pad0-31x31-silu', 1, 128, 33, 33, 131, 3, 1, 0, 1, 1, 'silu'),
+    ('wino-batch2', 2, 128, 24, 40, 128, 3, 1, 1, 1, 1, 'leaky'),
+    ('wino-pad2', 1, 128, 28, 28, 128, 3, 1, 2, 1, 1, None),
+    ('wino-small-map-10x10', 1, 128, 10, 10, 136, 3, 1, 1, 1, 1, 'leaky'),
     ('direct-3x3-small-map', 1, 24, 13, 11, 40, 3, 1, 1, 1, 1, 'leaky'),
+    ('direct-3x3-64ch-pad1', 1, 64, 21, 37, 64, 3, 1, 1, 1, 1, 'leaky'),
+    ('direct-3x3-stride2-20x20', 1, 32, 40, 40, 24, 3, 2, 1, 1, 1, None),
+    ('direct-3x3-stride2-pad0-odd', 1, 16, 33, 35, 16, 3, 2, 0, 1, 1, None),
     ('direct-3x3-stride2', 1, 16, 41, 47, 24, 3, 2, 1, 1, 1, 'silu'),
     ('direct-3x3-dilation2', 1, 16, 33, 33, 16, 3, 1, 2, 1, 2, None),
     ('direct-3x3-group2', 1, 16, 32, 32, 16, 3, 1, 1, 2, 1, None),

@@ -98,10 +98,12 @@ conv1x1_w16 (__global const float *x, uint x_off,
       g * OCg, bias, b_off, has_bias, act, alpha);
 }
 
-/* Any kernel size, stride and dilation: 16 outputs of one row.  Tiles whose
- * inputs lie inside the row take contiguous (stride 1) or even-lane (stride
- * 2) vector loads; border tiles gather with bounds checks.  The rows the
- * kernel overlaps are found once, so the inner loops have no branches.
+/* Any kernel size, stride and dilation: 16 outputs of one row.  For each
+ * tap the 16 inputs are one contiguous (stride 1) or even-lane (stride 2)
+ * vector load when the tile's valid outputs read inside the row (lanes past
+ * the row end compute unused values from inside the same plane); taps that
+ * reach into the padding gather with bounds checks.  The rows the kernel
+ * overlaps are found once, so no tap tests its row.
  * global: (ceil (OW / 16), OH, N*G*OCB) */
 __kernel void
 conv2d_w16 (__global const float *x, uint x_off,
@@ -116,67 +118,52 @@ conv2d_w16 (__global const float *x, uint x_off,
   int ocb = z % OCB, t = z / OCB, g = t % G, n = t / G;
   int ox0 = oxb * 16, nx = min (16, OW - ox0);
   int ix0 = ox0 * SW - PW;
-  int last = ix0 + 15 * SW + (KW - 1) * DW;   /* last input x the tile reads */
   int iy0 = oy * SH - PH;
   int ky0 = 0, ky1 = KH;
+  int span = (nx - 1) * SW;         /* from the first to the last valid lane */
+  int reach = SW == 1 ? 16 : 32;    /* elements a vector load touches */
   float16 a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;
   __global const float *xg = x + x_off + (size_t) (n * C + g * ICg) * H * W;
   __global const float *wg = wp + (size_t) (g * OCB + ocb) * ICg * KH * KW * 8;
   size_t plane = (size_t) H * W;
+  int16 l = (int16) (0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+  int16 ixl = ix0 + l * SW;
+  int16 lane_ok = l < nx;
+  bool vec_ok = SW <= 2;
 
   while (ky0 < KH && iy0 + ky0 * DH < 0)
     ky0++;
   while (ky1 > ky0 && iy0 + (ky1 - 1) * DH >= H)
     ky1--;
 
-  if (nx == 16 && ix0 >= 0 && SW == 1 && last < W) {
-    for (int ic = 0; ic < ICg; ic++) {
-      __global const float *xc = xg + ic * plane + ix0;
-      __global const float *wc = wg + (size_t) ic * KH * KW * 8;
-      for (int ky = ky0; ky < ky1; ky++) {
-        __global const float *row = xc + (size_t) (iy0 + ky * DH) * W;
-        __global const float *wk = wc + ky * KW * 8;
-        for (int kx = 0; kx < KW; kx++) {
-          float16 xv = vload16 (0, row + kx * DW);
-          float8 wv = vload8 (kx, wk);
-          FMA8 (xv, wv);
-        }
-      }
-    }
-  } else if (nx == 16 && ix0 >= 0 && SW == 2 && last + 1 < W) {
-    for (int ic = 0; ic < ICg; ic++) {
-      __global const float *xc = xg + ic * plane + ix0;
-      __global const float *wc = wg + (size_t) ic * KH * KW * 8;
-      for (int ky = ky0; ky < ky1; ky++) {
-        __global const float *row = xc + (size_t) (iy0 + ky * DH) * W;
-        __global const float *wk = wc + ky * KW * 8;
-        for (int kx = 0; kx < KW; kx++) {
-          __global const float *p = row + kx * DW;
-          float16 lo = vload16 (0, p), hi = vload16 (1, p);
-          float16 xv = (float16) (lo.even, hi.even);
-          float8 wv = vload8 (kx, wk);
-          FMA8 (xv, wv);
-        }
-      }
-    }
-  } else {
-    int16 l = (int16) (0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-    int16 ixl = ix0 + l * SW;
-    int16 lane_ok = l < nx;
-    for (int ic = 0; ic < ICg; ic++) {
-      __global const float *xc = xg + ic * plane;
-      __global const float *wc = wg + (size_t) ic * KH * KW * 8;
-      for (int ky = ky0; ky < ky1; ky++) {
-        __global const float *row = xc + (size_t) (iy0 + ky * DH) * W;
-        __global const float *wk = wc + ky * KW * 8;
-        for (int kx = 0; kx < KW; kx++) {
+  for (int ic = 0; ic < ICg; ic++) {
+    __global const float *xc = xg + ic * plane;
+    __global const float *wc = wg + (size_t) ic * KH * KW * 8;
+    for (int ky = ky0; ky < ky1; ky++) {
+      int iy = iy0 + ky * DH;
+      __global const float *row = xc + (size_t) iy * W;
+      __global const float *wk = wc + ky * KW * 8;
+      int room = (H - iy) * W;      /* elements from the row start to the plane end */
+      for (int kx = 0; kx < KW; kx++) {
+        int base = ix0 + kx * DW;
+        float16 xv;
+        if (vec_ok && base >= 0 && base + span < W && base + reach <= room) {
+          if (SW == 1) {
+            xv = vload16 (0, row + base);
+          } else {
+            float16 lo = vload16 (0, row + base), hi = vload16 (1, row + base);
+            xv = (float16) (lo.even, hi.even);
+          }
+        } else {
           int16 ix = ixl + kx * DW;
           int16 ok = lane_ok & (ix >= 0) & (ix < W);
           int16 c = select ((int16) 0, ix, ok);
-          float16 xv = (float16) (row[c.s0], row[c.s1], row[c.s2], row[c.s3],
+          xv = (float16) (row[c.s0], row[c.s1], row[c.s2], row[c.s3],
               row[c.s4], row[c.s5], row[c.s6], row[c.s7], row[c.s8], row[c.s9],
               row[c.sa], row[c.sb], row[c.sc], row[c.sd], row[c.se], row[c.sf]);
           xv = select ((float16) 0.0f, xv, ok);
+        }
+        {
           float8 wv = vload8 (kx, wk);
           FMA8 (xv, wv);
         }
