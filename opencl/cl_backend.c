@@ -800,9 +800,9 @@ enq_conv (cl_backend *be, const yv7_graph *g, const yv7_node *n, dev_node *dn)
   }
   if (KH == 1 && KW == 1 && SH == 1 && SW == 1 && PH == 0 && PW == 0
       && OH == H && OW == W) {
-    int HW = H * W;
-    size_t g2[2] = { (size_t) (HW + 15) / 16, (size_t) N * G * OCB };
-    return yv7_cl_launch (&be->cl, "conv1x1_w16", 2, g2,
+    int HW = H * W, wide = HW >= 32;
+    size_t g2[2] = { (size_t) (HW + (wide ? 31 : 15)) / (wide ? 32 : 16), (size_t) N * G * OCB };
+    return yv7_cl_launch (&be->cl, wide ? "conv1x1_w32" : "conv1x1_w16", 2, g2,
         ARG (be->vals[n->inputs[0]].mem), ARG (xo), ARG (dn->packed), ARG (bias),
         ARG (bo), ARG (has_bias), ARG (be->vals[n->outputs[0]].mem), ARG (yo),
         ARG (C), ARG (HW), ARG (OC), ARG (G), ARG (act), ARG (alpha), YV7_CL_END);

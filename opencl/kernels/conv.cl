@@ -173,3 +173,66 @@ conv2d_w16 (__global const float *x, uint x_off,
   STORE8 (y + y_off + ((size_t) (n * OC + g * OCg) * OH + oy) * OW + ox0,
       (size_t) OH * OW, nx, ocb, OCg, g * OCg, bias, b_off, has_bias, act, alpha);
 }
+
+/* 1x1 GEMM, 8 channels x 32 pixels (two float16 rows of accumulators): twice
+ * the FMAs per weight broadcast of conv1x1_w16, for maps of 32+ pixels.
+ * global: (ceil (HW / 32), N*G*OCB) */
+__kernel void
+conv1x1_w32 (__global const float *x, uint x_off,
+    __global const float *wp, __global const float *bias, uint b_off, int has_bias,
+    __global float *y, uint y_off, int C, int HW, int OC, int G, int act, float alpha)
+{
+  int pb = get_global_id (0), z = get_global_id (1);
+  int OCg = OC / G, ICg = C / G, OCB = (OCg + 7) / 8;
+  int ocb = z % OCB, t = z / OCB, g = t % G, n = t / G;
+  int p0 = pb * 32, np = min (32, HW - p0);
+  float16 a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;
+  float16 b0 = 0, b1 = 0, b2 = 0, b3 = 0, b4 = 0, b5 = 0, b6 = 0, b7 = 0;
+  __global const float *xp = x + x_off + (size_t) (n * C + g * ICg) * HW + p0;
+  __global const float *wc = wp + (size_t) (g * OCB + ocb) * ICg * 8;
+  if (np == 32) {
+    for (int ic = 0; ic < ICg; ic++) {
+      __global const float *r = xp + (size_t) ic * HW;
+      float16 x0 = vload16 (0, r), x1 = vload16 (0, r + 16);
+      float8 wv = vload8 (ic, wc);
+      a0 = fma ((float16) (wv.s0), x0, a0); b0 = fma ((float16) (wv.s0), x1, b0);
+      a1 = fma ((float16) (wv.s1), x0, a1); b1 = fma ((float16) (wv.s1), x1, b1);
+      a2 = fma ((float16) (wv.s2), x0, a2); b2 = fma ((float16) (wv.s2), x1, b2);
+      a3 = fma ((float16) (wv.s3), x0, a3); b3 = fma ((float16) (wv.s3), x1, b3);
+      a4 = fma ((float16) (wv.s4), x0, a4); b4 = fma ((float16) (wv.s4), x1, b4);
+      a5 = fma ((float16) (wv.s5), x0, a5); b5 = fma ((float16) (wv.s5), x1, b5);
+      a6 = fma ((float16) (wv.s6), x0, a6); b6 = fma ((float16) (wv.s6), x1, b6);
+      a7 = fma ((float16) (wv.s7), x0, a7); b7 = fma ((float16) (wv.s7), x1, b7);
+    }
+  } else {
+    int16 l = (int16) (0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    int16 c0 = select ((int16) 0, l, l < np), c1 = select ((int16) 0, l + 16, l + 16 < np);
+    for (int ic = 0; ic < ICg; ic++) {
+      __global const float *r = xp + (size_t) ic * HW;
+      float16 x0 = (float16) (r[c0.s0], r[c0.s1], r[c0.s2], r[c0.s3], r[c0.s4], r[c0.s5],
+          r[c0.s6], r[c0.s7], r[c0.s8], r[c0.s9], r[c0.sa], r[c0.sb], r[c0.sc], r[c0.sd],
+          r[c0.se], r[c0.sf]);
+      float16 x1 = (float16) (r[c1.s0], r[c1.s1], r[c1.s2], r[c1.s3], r[c1.s4], r[c1.s5],
+          r[c1.s6], r[c1.s7], r[c1.s8], r[c1.s9], r[c1.sa], r[c1.sb], r[c1.sc], r[c1.sd],
+          r[c1.se], r[c1.sf]);
+      float8 wv = vload8 (ic, wc);
+      a0 = fma ((float16) (wv.s0), x0, a0); b0 = fma ((float16) (wv.s0), x1, b0);
+      a1 = fma ((float16) (wv.s1), x0, a1); b1 = fma ((float16) (wv.s1), x1, b1);
+      a2 = fma ((float16) (wv.s2), x0, a2); b2 = fma ((float16) (wv.s2), x1, b2);
+      a3 = fma ((float16) (wv.s3), x0, a3); b3 = fma ((float16) (wv.s3), x1, b3);
+      a4 = fma ((float16) (wv.s4), x0, a4); b4 = fma ((float16) (wv.s4), x1, b4);
+      a5 = fma ((float16) (wv.s5), x0, a5); b5 = fma ((float16) (wv.s5), x1, b5);
+      a6 = fma ((float16) (wv.s6), x0, a6); b6 = fma ((float16) (wv.s6), x1, b6);
+      a7 = fma ((float16) (wv.s7), x0, a7); b7 = fma ((float16) (wv.s7), x1, b7);
+    }
+  }
+  {
+    __global float *yp = y + y_off + (size_t) (n * OC + g * OCg) * HW + p0;
+    int n0 = min (16, np), n1 = np - n0;
+    STORE8 (yp, HW, n0, ocb, OCg, g * OCg, bias, b_off, has_bias, act, alpha);
+    if (n1 > 0) {
+      a0 = b0; a1 = b1; a2 = b2; a3 = b3; a4 = b4; a5 = b5; a6 = b6; a7 = b7;
+      STORE8 (yp + 16, HW, n1, ocb, OCg, g * OCg, bias, b_off, has_bias, act, alpha);
+    }
+  }
+}
