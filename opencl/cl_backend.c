@@ -734,6 +734,13 @@ enq_copy (cl_backend *be, const yv7_graph *g, int xv, int64_t x_off, int yv,
   /* dim 0 of the launch walks the innermost merged dim, dim 1 the rest */
   {
     int inner = (int) md[r - 1], ixs = (int) mx[r - 1], iys = (int) my[r - 1], outer_rank = r - 1;
+    if (inner <= 256 && total >= 64) {
+      /* many short rows: a work-item a row */
+      return yv7_cl_launch (&be->cl, es == 8 ? "copy_rows_8" : "copy_rows_4", 1, &total,
+          ARG (be->vals[xv].mem), ARG (xo), ARG (be->vals[yv].mem), ARG (yo),
+          ARG (outer_rank), ARG (d8), ARG (xs8), ARG (ys8), ARG (ixs), ARG (iys),
+          ARG (inner), YV7_CL_END);
+    }
     gsz[0] = (size_t) inner;
     gsz[1] = total;
     return yv7_cl_launch (&be->cl, es == 8 ? "copy_nd_8" : "copy_nd_4", 2, gsz,

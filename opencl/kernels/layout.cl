@@ -25,6 +25,36 @@ NAME (__global const T *x, int x_off, __global T *y, uint y_off, int rank, \
   y[yi] = x[xi]; \
 }
 
+/* One work-item a row of the innermost dim (many short rows: the YOLO head's
+ * transposes and last-axis splits and concats).  global: (outer) */
+#define COPY_ROWS(NAME, T) \
+__kernel void \
+NAME (__global const T *x, int x_off, __global T *y, uint y_off, int rank, \
+    int8 dims, int8 xs, int8 ys, int ixs, int iys, int inner) \
+{ \
+  size_t r = get_global_id (0); \
+  long xi = x_off, yi = y_off; \
+  int d[8], sx[8], sy[8]; \
+  vstore8 (dims, 0, d); \
+  vstore8 (xs, 0, sx); \
+  vstore8 (ys, 0, sy); \
+  for (int k = rank - 1; k >= 0; k--) { \
+    long q = (long) (r % (size_t) d[k]); \
+    r /= (size_t) d[k]; \
+    xi += q * sx[k]; \
+    yi += q * sy[k]; \
+  } \
+  if (ixs == 1 && iys == 1) \
+    for (int i = 0; i < inner; i++) \
+      y[yi + i] = x[xi + i]; \
+  else \
+    for (int i = 0; i < inner; i++) \
+      y[yi + (long) i * iys] = x[xi + (long) i * ixs]; \
+}
+
+COPY_ROWS (copy_rows_4, uint)
+COPY_ROWS (copy_rows_8, ulong)
+
 COPY_ND (copy_nd_4, uint)
 COPY_ND (copy_nd_8, ulong)
 
