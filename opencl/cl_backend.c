@@ -1058,7 +1058,7 @@ enq_node (cl_backend *be, const yv7_graph *g, int i)
     yv7_attr_ints (n, "kernel_shape", &ks);
     KH = (int) ks[0];
     KW = (int) ks[1];
-    if (SH == 1 && SW == 1 && DH == 1 && DW == 1 && KH <= 32 && getenv ("YV7_POOL") == NULL) {
+    if (SH == 1 && SW == 1 && DH == 1 && DW == 1 && KH <= 32) {
       size_t g2[2] = { (size_t) OW, (size_t) (y->dims[0] * y->dims[1]) };
       return yv7_cl_launch (&be->cl, "maxpool2d_s1_f32", 2, g2, ARG (xm), ARG (xo),
           ARG (ym), ARG (yo), ARG (H), ARG (W), ARG (OH), ARG (OW), ARG (KH), ARG (KW),
@@ -1145,10 +1145,11 @@ prof_report (cl_backend *be, const yv7_graph *g)
       const yv7_tensor *w = T (g, n->inputs[1]), *y = T (g, n->outputs[0]);
       double flops = 2.0 * (double) yv7_tensor_numel (y) * (double) (yv7_tensor_numel (w) / w->dims[0]);
       gf = flops / (ms * 1e6);
-      snprintf (shape, sizeof shape, "w %dx%dx%dx%d y %dx%d s%d",
+      const int64_t *st;
+      size_t nst = yv7_attr_ints (n, "strides", &st);
+      snprintf (shape, sizeof shape, "w %dx%dx%dx%d y %dx%d stride %d",
           (int) w->dims[0], (int) w->dims[1], (int) w->dims[2], (int) w->dims[3],
-          (int) y->dims[2], (int) y->dims[3],
-          (int) (yv7_attr_int (n, "group", 1)));
+          (int) y->dims[2], (int) y->dims[3], nst ? (int) st[nst - 1] : 1);
     }
     fprintf (stderr, "  %8.3f ms %5.1f%% %-10s %-28s %s", ms, 100 * ms * be->prof_runs / total,
         n->op_type, n->name, shape);

@@ -287,10 +287,8 @@ build_program (yv7_cl *cl, yv7_error *err)
       cl->program = clCreateProgramWithBinary (cl->ctx, 1, &cl->device, &len, &b, &st, &rc);
       free (bin);
       if (rc == CL_SUCCESS && st == CL_SUCCESS
-          && clBuildProgram (cl->program, 1, &cl->device, BUILD_OPTIONS, NULL, NULL) == CL_SUCCESS) {
-        cl->from_cache = true;
+          && clBuildProgram (cl->program, 1, &cl->device, BUILD_OPTIONS, NULL, NULL) == CL_SUCCESS)
         return YV7_OK;
-      }
       if (cl->program)
         clReleaseProgram (cl->program);
       cl->program = NULL;

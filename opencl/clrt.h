@@ -17,7 +17,6 @@ typedef struct {
   cl_context ctx;
   cl_command_queue queue;
   cl_program program;
-  bool from_cache;           /* program loaded from the binary cache */
   char name[256];            /* "device (platform)" */
   size_t max_wg;             /* CL_DEVICE_MAX_WORK_GROUP_SIZE */
   cl_ulong global_mem;
