@@ -25,23 +25,31 @@ conv_pack_weights (__global const float *w, uint w_off, __global float *p,
   p[i] = v;
 }
 
-/* The wide tile: 8 output channels x 16 outputs, float16 accumulators (16
- * registers on AVX2, 8 on AVX-512).  FMA8 is one input channel and tap:
- * the 8 packed weights wv times the 16 inputs xv. */
-#define FMA8(xv, wv) do { \
-    a0 = fma ((float16) ((wv).s0), (xv), a0); \
-    a1 = fma ((float16) ((wv).s1), (xv), a1); \
-    a2 = fma ((float16) ((wv).s2), (xv), a2); \
-    a3 = fma ((float16) ((wv).s3), (xv), a3); \
-    a4 = fma ((float16) ((wv).s4), (xv), a4); \
-    a5 = fma ((float16) ((wv).s5), (xv), a5); \
-    a6 = fma ((float16) ((wv).s6), (xv), a6); \
-    a7 = fma ((float16) ((wv).s7), (xv), a7); \
+/* The wide tile: 8 output channels x 16 outputs, float16 accumulators
+ * acc0..acc7 (16 registers on AVX2, 8 on AVX-512).  FMA8_TO is one input
+ * channel and tap: the 8 packed weights wv times the 16 inputs xv; FMA8
+ * accumulates into a0..a7. */
+#define FMA8_TO(acc, xv, wv) do { \
+    acc##0 = fma ((float16) ((wv).s0), (xv), acc##0); \
+    acc##1 = fma ((float16) ((wv).s1), (xv), acc##1); \
+    acc##2 = fma ((float16) ((wv).s2), (xv), acc##2); \
+    acc##3 = fma ((float16) ((wv).s3), (xv), acc##3); \
+    acc##4 = fma ((float16) ((wv).s4), (xv), acc##4); \
+    acc##5 = fma ((float16) ((wv).s5), (xv), acc##5); \
+    acc##6 = fma ((float16) ((wv).s6), (xv), acc##6); \
+    acc##7 = fma ((float16) ((wv).s7), (xv), acc##7); \
   } while (0)
+#define FMA8(xv, wv) FMA8_TO (a, xv, wv)
 
-/* Store 8 channels x 16 outputs at yp (channel stride cs), n valid outputs. */
-#define STORE8(yp, cs, n, ocb, OCg, goc0, bias, b_off, has_bias, act, alpha) do { \
-    float16 accs_[8] = { a0, a1, a2, a3, a4, a5, a6, a7 }; \
+/* The 16 floats p[c.s0], ..., p[c.sf]. */
+#define GATHER16(p, c) ((float16) ((p)[(c).s0], (p)[(c).s1], (p)[(c).s2], (p)[(c).s3], \
+    (p)[(c).s4], (p)[(c).s5], (p)[(c).s6], (p)[(c).s7], (p)[(c).s8], (p)[(c).s9], \
+    (p)[(c).sa], (p)[(c).sb], (p)[(c).sc], (p)[(c).sd], (p)[(c).se], (p)[(c).sf]))
+
+/* Store accumulators acc0..acc7 (8 channels x 16 outputs) at yp (channel
+ * stride cs), n valid outputs. */
+#define STORE8(acc, yp, cs, n, ocb, OCg, goc0, bias, b_off, has_bias, act, alpha) do { \
+    float16 accs_[8] = { acc##0, acc##1, acc##2, acc##3, acc##4, acc##5, acc##6, acc##7 }; \
     for (int j_ = 0; j_ < 8; j_++) { \
       int oc_ = (ocb) * 8 + j_; \
       if (oc_ >= (OCg)) \
@@ -87,14 +95,12 @@ conv1x1_w16 (__global const float *x, uint x_off,
     int16 li = select ((int16) 0, l, ok);
     for (int ic = 0; ic < ICg; ic++) {
       __global const float *r = xp + (size_t) ic * HW;
-      float16 xv = (float16) (r[li.s0], r[li.s1], r[li.s2], r[li.s3], r[li.s4],
-          r[li.s5], r[li.s6], r[li.s7], r[li.s8], r[li.s9], r[li.sa], r[li.sb],
-          r[li.sc], r[li.sd], r[li.se], r[li.sf]);
+      float16 xv = GATHER16 (r, li);
       float8 wv = vload8 (ic, wc);
       FMA8 (xv, wv);
     }
   }
-  STORE8 (y + y_off + (size_t) (n * OC + g * OCg) * HW + p0, HW, np, ocb, OCg,
+  STORE8 (a, y + y_off + (size_t) (n * OC + g * OCg) * HW + p0, HW, np, ocb, OCg,
       g * OCg, bias, b_off, has_bias, act, alpha);
 }
 
@@ -158,9 +164,7 @@ conv2d_w16 (__global const float *x, uint x_off,
           int16 ix = ixl + kx * DW;
           int16 ok = lane_ok & (ix >= 0) & (ix < W);
           int16 c = select ((int16) 0, ix, ok);
-          xv = (float16) (row[c.s0], row[c.s1], row[c.s2], row[c.s3],
-              row[c.s4], row[c.s5], row[c.s6], row[c.s7], row[c.s8], row[c.s9],
-              row[c.sa], row[c.sb], row[c.sc], row[c.sd], row[c.se], row[c.sf]);
+          xv = GATHER16 (row, c);
           xv = select ((float16) 0.0f, xv, ok);
         }
         {
@@ -170,7 +174,7 @@ conv2d_w16 (__global const float *x, uint x_off,
       }
     }
   }
-  STORE8 (y + y_off + ((size_t) (n * OC + g * OCg) * OH + oy) * OW + ox0,
+  STORE8 (a, y + y_off + ((size_t) (n * OC + g * OCg) * OH + oy) * OW + ox0,
       (size_t) OH * OW, nx, ocb, OCg, g * OCg, bias, b_off, has_bias, act, alpha);
 }
 
@@ -195,44 +199,25 @@ conv1x1_w32 (__global const float *x, uint x_off,
       __global const float *r = xp + (size_t) ic * HW;
       float16 x0 = vload16 (0, r), x1 = vload16 (0, r + 16);
       float8 wv = vload8 (ic, wc);
-      a0 = fma ((float16) (wv.s0), x0, a0); b0 = fma ((float16) (wv.s0), x1, b0);
-      a1 = fma ((float16) (wv.s1), x0, a1); b1 = fma ((float16) (wv.s1), x1, b1);
-      a2 = fma ((float16) (wv.s2), x0, a2); b2 = fma ((float16) (wv.s2), x1, b2);
-      a3 = fma ((float16) (wv.s3), x0, a3); b3 = fma ((float16) (wv.s3), x1, b3);
-      a4 = fma ((float16) (wv.s4), x0, a4); b4 = fma ((float16) (wv.s4), x1, b4);
-      a5 = fma ((float16) (wv.s5), x0, a5); b5 = fma ((float16) (wv.s5), x1, b5);
-      a6 = fma ((float16) (wv.s6), x0, a6); b6 = fma ((float16) (wv.s6), x1, b6);
-      a7 = fma ((float16) (wv.s7), x0, a7); b7 = fma ((float16) (wv.s7), x1, b7);
+      FMA8_TO (a, x0, wv);
+      FMA8_TO (b, x1, wv);
     }
   } else {
     int16 l = (int16) (0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
     int16 c0 = select ((int16) 0, l, l < np), c1 = select ((int16) 0, l + 16, l + 16 < np);
     for (int ic = 0; ic < ICg; ic++) {
       __global const float *r = xp + (size_t) ic * HW;
-      float16 x0 = (float16) (r[c0.s0], r[c0.s1], r[c0.s2], r[c0.s3], r[c0.s4], r[c0.s5],
-          r[c0.s6], r[c0.s7], r[c0.s8], r[c0.s9], r[c0.sa], r[c0.sb], r[c0.sc], r[c0.sd],
-          r[c0.se], r[c0.sf]);
-      float16 x1 = (float16) (r[c1.s0], r[c1.s1], r[c1.s2], r[c1.s3], r[c1.s4], r[c1.s5],
-          r[c1.s6], r[c1.s7], r[c1.s8], r[c1.s9], r[c1.sa], r[c1.sb], r[c1.sc], r[c1.sd],
-          r[c1.se], r[c1.sf]);
+      float16 x0 = GATHER16 (r, c0), x1 = GATHER16 (r, c1);
       float8 wv = vload8 (ic, wc);
-      a0 = fma ((float16) (wv.s0), x0, a0); b0 = fma ((float16) (wv.s0), x1, b0);
-      a1 = fma ((float16) (wv.s1), x0, a1); b1 = fma ((float16) (wv.s1), x1, b1);
-      a2 = fma ((float16) (wv.s2), x0, a2); b2 = fma ((float16) (wv.s2), x1, b2);
-      a3 = fma ((float16) (wv.s3), x0, a3); b3 = fma ((float16) (wv.s3), x1, b3);
-      a4 = fma ((float16) (wv.s4), x0, a4); b4 = fma ((float16) (wv.s4), x1, b4);
-      a5 = fma ((float16) (wv.s5), x0, a5); b5 = fma ((float16) (wv.s5), x1, b5);
-      a6 = fma ((float16) (wv.s6), x0, a6); b6 = fma ((float16) (wv.s6), x1, b6);
-      a7 = fma ((float16) (wv.s7), x0, a7); b7 = fma ((float16) (wv.s7), x1, b7);
+      FMA8_TO (a, x0, wv);
+      FMA8_TO (b, x1, wv);
     }
   }
   {
     __global float *yp = y + y_off + (size_t) (n * OC + g * OCg) * HW + p0;
     int n0 = min (16, np), n1 = np - n0;
-    STORE8 (yp, HW, n0, ocb, OCg, g * OCg, bias, b_off, has_bias, act, alpha);
-    if (n1 > 0) {
-      a0 = b0; a1 = b1; a2 = b2; a3 = b3; a4 = b4; a5 = b5; a6 = b6; a7 = b7;
-      STORE8 (yp + 16, HW, n1, ocb, OCg, g * OCg, bias, b_off, has_bias, act, alpha);
-    }
+    STORE8 (a, yp, HW, n0, ocb, OCg, g * OCg, bias, b_off, has_bias, act, alpha);
+    if (n1 > 0)
+      STORE8 (b, yp + 16, HW, n1, ocb, OCg, g * OCg, bias, b_off, has_bias, act, alpha);
   }
 }

@@ -3,6 +3,21 @@
  * Concat), nearest Resize by per-axis index tables, MaxPool, MatMul and the
  * reductions over one axis. */
 
+/* Add to element offsets xi, yi the offsets of outer index r over `rank`
+ * dims (innermost last) with strides xs, ys. */
+#define DECODE_OUTER(r, rank, dims, xs, ys, xi, yi) do { \
+    int d_[8], sx_[8], sy_[8]; \
+    vstore8 ((dims), 0, d_); \
+    vstore8 ((xs), 0, sx_); \
+    vstore8 ((ys), 0, sy_); \
+    for (int k_ = (rank) - 1; k_ >= 0; k_--) { \
+      long q_ = (long) ((r) % (size_t) d_[k_]); \
+      (r) /= (size_t) d_[k_]; \
+      (xi) += q_ * sx_[k_]; \
+      (yi) += q_ * sy_[k_]; \
+    } \
+  } while (0)
+
 /* global (inner, outer): dim 0 walks the innermost dim (strides ixs, iys),
  * dim 1 the other `rank` dims, decoded from their sizes. */
 #define COPY_ND(NAME, T) \
@@ -12,16 +27,7 @@ NAME (__global const T *x, int x_off, __global T *y, uint y_off, int rank, \
 { \
   size_t i = get_global_id (0), r = get_global_id (1); \
   long xi = x_off + (long) i * ixs, yi = y_off + (long) i * iys; \
-  int d[8], sx[8], sy[8]; \
-  vstore8 (dims, 0, d); \
-  vstore8 (xs, 0, sx); \
-  vstore8 (ys, 0, sy); \
-  for (int k = rank - 1; k >= 0; k--) { \
-    long q = (long) (r % (size_t) d[k]); \
-    r /= (size_t) d[k]; \
-    xi += q * sx[k]; \
-    yi += q * sy[k]; \
-  } \
+  DECODE_OUTER (r, rank, dims, xs, ys, xi, yi); \
   y[yi] = x[xi]; \
 }
 
@@ -34,16 +40,7 @@ NAME (__global const T *x, int x_off, __global T *y, uint y_off, int rank, \
 { \
   size_t r = get_global_id (0); \
   long xi = x_off, yi = y_off; \
-  int d[8], sx[8], sy[8]; \
-  vstore8 (dims, 0, d); \
-  vstore8 (xs, 0, sx); \
-  vstore8 (ys, 0, sy); \
-  for (int k = rank - 1; k >= 0; k--) { \
-    long q = (long) (r % (size_t) d[k]); \
-    r /= (size_t) d[k]; \
-    xi += q * sx[k]; \
-    yi += q * sy[k]; \
-  } \
+  DECODE_OUTER (r, rank, dims, xs, ys, xi, yi); \
   if (ixs == 1 && iys == 1) \
     for (int i = 0; i < inner; i++) \
       y[yi + i] = x[xi + i]; \
