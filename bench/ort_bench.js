@@ -8,24 +8,13 @@
 //   load_ms=<session creation> first_ms=<first run>
 //   times_ms=<t1>,<t2>,...
 //   median_ms=<float> min_ms=<float>
-// onnxruntime-node comes from tests/node_modules (see tests/ort/run_ort.js).
+// onnxruntime-node comes from tests/node_modules, found by tests/ort/run_ort.js's loadOrt.
 
 'use strict';
 
 const path = require('path');
 
-function loadOrt() {
-  for (const c of [path.join(__dirname, '..', 'tests', 'node_modules', 'onnxruntime-node'),
-                   'onnxruntime-node']) {
-    try {
-      return require(c);
-    } catch (e) {
-      if (e.code !== 'MODULE_NOT_FOUND') throw e;
-    }
-  }
-  throw new Error('onnxruntime-node not found; run: cd tests && ' +
-                  'npm install --ignore-scripts --no-save onnxruntime-node');
-}
+const { loadOrt } = require(path.join(__dirname, '..', 'tests', 'ort', 'run_ort.js'));
 
 function nowMs() {
   return Number(process.hrtime.bigint()) / 1e6;

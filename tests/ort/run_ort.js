@@ -146,7 +146,11 @@ async function main() {
   process.stdout.write(`run_ms ${ms.toFixed(1)}\n`);
 }
 
-main().catch((e) => {
-  process.stderr.write(`run_ort: ${e && e.stack ? e.stack : e}\n`);
-  process.exit(1);
-});
+module.exports = { loadOrt };
+
+if (require.main === module) {
+  main().catch((e) => {
+    process.stderr.write(`run_ort: ${e && e.stack ? e.stack : e}\n`);
+    process.exit(1);
+  });
+}
