@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* test_program_cache.c: the OpenCL program binary cache.  A first load
- * writes one cache file; later loads give bit-identical outputs; a corrupt,
+ * writes one cache file; a later load uses it (the file is not replaced)
+ * and gives bit-identical outputs; a corrupt,
  * truncated or foreign file is ignored (the program is rebuilt from source
  * and the file repaired); YV7_CACHE_DIR=off writes nothing; a cache
  * directory that cannot be created does not stop a load.
@@ -12,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static int passed, failed;
@@ -112,6 +114,15 @@ valid_header (const char *path)
   return ok && file_size (path) > 16;
 }
 
+/* The file's inode: a build from source replaces the cache file (a new
+ * inode, by rename), a load from it leaves it alone. */
+static ino_t
+inode_of (const char *path)
+{
+  struct stat st;
+  return stat (path, &st) == 0 ? st.st_ino : 0;
+}
+
 static int
 same (const float *a, const float *b, size_t n)
 {
@@ -149,9 +160,14 @@ main (int argc, char **argv)
   check (cache_file (dir, path, sizeof path) == 1 && valid_header (path),
       "the first load wrote one cache file", path);
 
-  o = run_once (argv[1], &n, msg, sizeof msg);
-  check (same (base, o, n0), "a load from the cache gives bit-identical outputs", o ? NULL : msg);
-  free (o);
+  {
+    ino_t before = inode_of (path);
+    o = run_once (argv[1], &n, msg, sizeof msg);
+    check (same (base, o, n0), "a load from the cache gives bit-identical outputs", o ? NULL : msg);
+    free (o);
+    check (before != 0 && inode_of (path) == before,
+        "the second load used the cache (no rebuild replaced the file)", NULL);
+  }
 
   /* a corrupt binary after a valid header */
   {
@@ -164,9 +180,12 @@ main (int argc, char **argv)
       fwrite (junk, 1, sz - 16 < (long) sizeof junk ? (size_t) (sz - 16) : sizeof junk, f);
       fclose (f);
     }
+    ino_t before = inode_of (path);
     o = run_once (argv[1], &n, msg, sizeof msg);
     check (same (base, o, n0), "a corrupt cache file is ignored", o ? NULL : msg);
     free (o);
+    check (inode_of (path) != before && valid_header (path),
+        "and replaced by a rebuilt one", NULL);
   }
   /* truncated */
   if (truncate (path, 20) == 0) {
