@@ -425,7 +425,7 @@ done:
  * constant weights whose maps are big enough for the transforms to pay.
  * YV7_WINOGRAD=0 turns it off (for comparisons). */
 static bool
-use_winograd (const yv7_graph *g, const yv7_node *n)
+use_winograd (const cl_backend *be, const yv7_graph *g, const yv7_node *n)
 {
   const yv7_tensor *x = T (g, n->inputs[0]), *w = T (g, n->inputs[1]), *y = T (g, n->outputs[0]);
   const int64_t *st, *dil;
@@ -434,6 +434,8 @@ use_winograd (const yv7_graph *g, const yv7_node *n)
   int64_t tiles;
   if (env && !strcmp (env, "0"))
     return false;
+  if (be->cl.gpu_kernels)
+    return false;   /* the GPU GEMM has no Winograd form yet */
   if (x->rank != 4 || w->dims[2] != 3 || w->dims[3] != 3 || yv7_attr_int (n, "group", 1) != 1
       || !g->values[n->inputs[1]].is_const)
     return false;
@@ -500,10 +502,12 @@ prepare_conv (cl_backend *be, const yv7_graph *g, int i, yv7_error *err)
         && (s = const_buffer (be, g, n->inputs[2], err)) != YV7_OK)
       return s;
   }
+  if (be->cl.gpu_kernels)   /* the GPU GEMM reads the ONNX layout as it is */
+    return g->values[n->inputs[1]].is_const ? const_buffer (be, g, n->inputs[1], err) : YV7_OK;
   dn->runtime_pack = !g->values[n->inputs[1]].is_const;
   if (dn->runtime_pack)
     return make_buffer (be, NULL, packed, &dn->packed, "allocating packed weights", err);
-  if (use_winograd (g, n)) {
+  if (use_winograd (be, g, n)) {
     const yv7_tensor *x = T (g, n->inputs[0]), *y = T (g, n->outputs[0]);
     size_t ub, tp = (size_t) (((y->dims[2] + 3) / 4) * ((y->dims[3] + 3) / 4) + 15) / 16 * 16;
     size_t vb = (size_t) x->dims[0] * 36 * (size_t) x->dims[1] * tp * sizeof (float);
@@ -749,6 +753,45 @@ enq_copy (cl_backend *be, const yv7_graph *g, int xv, int64_t x_off, int yv,
   }
 }
 
+/* The GPU GEMM's tiles (conv_gpu.cl), largest first. */
+static const struct {
+  const char *kernel, *name;
+  int bm, bn;
+  double speed;   /* relative throughput of a fully used tile */
+} gpu_tiles[] = {
+  { "conv_gemm_l", "l", 128, 128, 1.0 },
+  { "conv_gemm_m", "m", 64, 128, 0.85 },
+  { "conv_gemm_t", "t", 32, 128, 0.7 },
+  { "conv_gemm_s", "s", 64, 64, 0.7 },
+};
+#define N_GPU_TILES ((int) (sizeof gpu_tiles / sizeof gpu_tiles[0]))
+
+/* Pick the tile that keeps the device busy with the least padding: each
+ * tile's score is its speed times the fraction of its outputs that are
+ * real times how well its work-groups fill two waves of compute units.
+ * YV7_GPU_TILE=l|m|t|s forces one (for measuring). */
+static int
+gpu_tile (const cl_backend *be, int OCg, int P, int NG)
+{
+  const char *env = getenv ("YV7_GPU_TILE");
+  double best = -1;
+  int pick = N_GPU_TILES - 1;
+  for (int t = 0; t < N_GPU_TILES; t++) {
+    double mb = (OCg + gpu_tiles[t].bm - 1) / gpu_tiles[t].bm;
+    double pb = (P + gpu_tiles[t].bn - 1) / gpu_tiles[t].bn;
+    double used = (double) OCg * P / (mb * gpu_tiles[t].bm * pb * gpu_tiles[t].bn);
+    double groups = mb * pb * NG, want = 2.0 * (be->cl.compute_units ? be->cl.compute_units : 1);
+    double score = gpu_tiles[t].speed * used * (groups < want ? groups / want : 1.0);
+    if (env && !strcmp (env, gpu_tiles[t].name))
+      return t;
+    if (score > best) {
+      best = score;
+      pick = t;
+    }
+  }
+  return pick;
+}
+
 static yv7_status
 enq_conv (cl_backend *be, const yv7_graph *g, const yv7_node *n, dev_node *dn)
 {
@@ -776,6 +819,20 @@ enq_conv (cl_backend *be, const yv7_graph *g, const yv7_node *n, dev_node *dn)
   yv7_status s;
   (void) nks;
 
+  if (be->cl.gpu_kernels) {
+    int P = OH * OW, t = gpu_tile (be, OCg, P, N * G);
+    uint wo = eoff (be, g, n->inputs[1]);
+    size_t lsz[3] = { 16, 16, 1 };
+    size_t g3[3] = { (size_t) (P + gpu_tiles[t].bn - 1) / gpu_tiles[t].bn * 16,
+                     (size_t) (OCg + gpu_tiles[t].bm - 1) / gpu_tiles[t].bm * 16,
+                     (size_t) N * G };
+    return yv7_cl_launch_local (&be->cl, gpu_tiles[t].kernel, 3, g3, lsz,
+        ARG (be->vals[n->inputs[0]].mem), ARG (xo), ARG (be->vals[n->inputs[1]].mem),
+        ARG (wo), ARG (bias), ARG (bo), ARG (has_bias), ARG (be->vals[n->outputs[0]].mem),
+        ARG (yo), ARG (C), ARG (H), ARG (W), ARG (OC), ARG (OH), ARG (OW), ARG (KH),
+        ARG (KW), ARG (SH), ARG (SW), ARG (PH), ARG (PW), ARG (DH), ARG (DW), ARG (G),
+        ARG (act), ARG (alpha), YV7_CL_END);
+  }
   if (dn->runtime_pack) {
     uint wo = eoff (be, g, n->inputs[1]);
     int icg = (int) w->dims[1];

@@ -356,6 +356,21 @@ yv7_cl_open (yv7_cl *cl, const char *spec, yv7_error *err)
       &cl->global_mem, NULL);
   clGetDeviceInfo (cl->device, CL_DEVICE_MAX_MEM_ALLOC_SIZE, sizeof cl->max_alloc,
       &cl->max_alloc, NULL);
+  clGetDeviceInfo (cl->device, CL_DEVICE_MAX_COMPUTE_UNITS, sizeof cl->compute_units,
+      &cl->compute_units, NULL);
+  /* Kernel family by device type: CPUs (PoCL) want one work-item per big
+   * register tile and no barriers, GPUs want work-groups sharing __local
+   * tiles.  YV7_KERNELS=gpu|cpu forces a family (tests run the GPU
+   * kernels on PoCL this way). */
+  {
+    const char *k = getenv ("YV7_KERNELS");
+    if (k && !strcasecmp (k, "gpu"))
+      cl->gpu_kernels = true;
+    else if (k && !strcasecmp (k, "cpu"))
+      cl->gpu_kernels = false;
+    else
+      cl->gpu_kernels = (cl->type & (CL_DEVICE_TYPE_GPU | CL_DEVICE_TYPE_ACCELERATOR)) != 0;
+  }
 
   {
     cl_context_properties props[] = {
@@ -450,13 +465,13 @@ launch_va (yv7_cl *cl, const char *kernel, int work_dim, const size_t *global,
 }
 
 yv7_status
-yv7_cl_launch (yv7_cl *cl, const char *kernel, int work_dim,
-    const size_t *global, ...)
+yv7_cl_launch_local (yv7_cl *cl, const char *kernel, int work_dim,
+    const size_t *global, const size_t *local, ...)
 {
   va_list ap;
   yv7_status s;
-  va_start (ap, global);
-  s = launch_va (cl, kernel, work_dim, global, NULL, ap);
+  va_start (ap, local);
+  s = launch_va (cl, kernel, work_dim, global, local, ap);
   va_end (ap);
   return s;
 }

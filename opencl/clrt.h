@@ -21,6 +21,9 @@ typedef struct {
   size_t max_wg;             /* CL_DEVICE_MAX_WORK_GROUP_SIZE */
   cl_ulong global_mem;
   cl_ulong max_alloc;
+  cl_uint compute_units;     /* CL_DEVICE_MAX_COMPUTE_UNITS */
+  bool gpu_kernels;          /* GPU-shaped kernels (work-groups, __local
+                              * tiles): GPU devices, or YV7_KERNELS=gpu */
   struct { const char *name; cl_kernel k; } kernels[YV7_CL_MAX_KERNELS];
   int n_kernels;
   /* staging buffer for uploading video frames (preprocessing) */
@@ -42,9 +45,12 @@ yv7_status yv7_cl_check (cl_int rc, const char *what, yv7_error *err);
 const char *yv7_cl_strerror (cl_int rc);
 
 /* Set kernel args from (size_t size, const void *ptr) pairs ended by
- * YV7_CL_END, then enqueue an N-dimensional range with a NULL local size. */
-yv7_status yv7_cl_launch (yv7_cl *cl, const char *kernel, int work_dim,
-    const size_t *global, ...);
+ * YV7_CL_END, then enqueue an N-dimensional range with the given local size
+ * (NULL: the driver's choice). */
+yv7_status yv7_cl_launch_local (yv7_cl *cl, const char *kernel, int work_dim,
+    const size_t *global, const size_t *local, ...);
+#define yv7_cl_launch(cl, kernel, work_dim, global, ...) \
+  yv7_cl_launch_local (cl, kernel, work_dim, global, NULL, __VA_ARGS__)
 #define YV7_CL_ARG(x) sizeof (x), (const void *) &(x)
 #define YV7_CL_END ((size_t) 0)
 

@@ -8,10 +8,13 @@ maps, a flattened-pixel GEMM for 1x1 stride-1, the 16-wide direct kernel for the
 (with contiguous, even-lane and gather loads).  Each case is a one- or two-Conv ONNX
 model (random weights and bias, opset 12) shaped to land on one path and its edges: odd
 sizes, partial tiles, padding 0/1/2, stride 2, groups, dilation, channel counts that are
-not multiples of 8, a fused LeakyReLU / SiLU, batch 2.  Every case runs twice through
-yolov7-infer, with YV7_WINOGRAD=0 and with the default (Winograd on), and every output
-element must satisfy |engine - ort| <= 1e-3 + 1e-3 * |ort| (the networks test's bound).
-The last line is "N passed, M failed".
+not multiples of 8, a fused LeakyReLU / SiLU, batch 2.  Every case runs through
+yolov7-infer in each configuration of CONFIGS: the CPU kernel family with YV7_WINOGRAD=0
+and with the default (Winograd on), and the GPU kernel family (YV7_KERNELS=gpu, an
+implicit GEMM in __local tiles) with its automatic tile choice and with each tile
+forced (YV7_GPU_TILE), so the GPU kernels' edges are checked on any OpenCL device.
+Every output element must satisfy |engine - ort| <= 1e-3 + 1e-3 * |ort| (the networks
+test's bound).  The last line is "N passed, M failed".
 """
 import argparse
 import os
@@ -23,7 +26,8 @@ import onnx
 from onnx import TensorProto, helper, numpy_helper
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-RUNNER = os.path.join(HERE, 'ort', 'run_ort.js')
+sys.path.insert(0, os.path.join(HERE, 'ort'))
+import ort_runner  # noqa: E402
 ATOL = RTOL = 1e-3
 
 # name, batch, C, H, W, OC, k, stride, pad, group, dilation, act
@@ -48,6 +52,14 @@ CASES = [
     ('direct-1x1-stride2', 1, 16, 20, 21, 8, 1, 2, 0, 1, 1, None),
     ('direct-1x1-pad1', 1, 16, 9, 9, 8, 1, 1, 1, 1, 1, None),
 ]
+
+# label, environment: the two CPU configurations, then the GPU family's own choice and
+# each of its tiles
+CONFIGS = [
+    ('winograd off', {'YV7_KERNELS': 'cpu', 'YV7_WINOGRAD': '0'}),
+    ('winograd on', {'YV7_KERNELS': 'cpu', 'YV7_WINOGRAD': '1'}),
+    ('gpu kernels', {'YV7_KERNELS': 'gpu'}),
+] + [('gpu tile ' + t, {'YV7_KERNELS': 'gpu', 'YV7_GPU_TILE': t}) for t in 'lmts']
 
 
 def make_model(path, batch, C, H, W, OC, k, s, p, grp, d, act, rng):
@@ -92,25 +104,26 @@ def main():
         out = make_model(model, batch, C, H, W, OC, k, s, p, grp, d, act, rng)
         np.save(inp, rng.uniform(-1, 1, (batch, C, H, W)).astype(np.float32))
         ort_dir = os.path.join(a.workdir, name + '-ort')
-        r = subprocess.run(['node', RUNNER, model, inp, ort_dir], capture_output=True, text=True)
+        r = subprocess.run(ort_runner.command(model, inp, ort_dir), capture_output=True,
+                           text=True)
         if r.returncode != 0:
             print('FAIL %s: ONNX Runtime: %s' % (name, r.stderr.strip()[-300:]))
             failed += 1
             continue
         ref = np.load(os.path.join(ort_dir, out + '.npy'))
         outs = {}
-        for wino in ('0', '1'):
-            env = dict(os.environ, YV7_WINOGRAD=wino)
-            eng_dir = os.path.join(a.workdir, '%s-eng-w%s' % (name, wino))
+        for cfg, cfg_env in CONFIGS:
+            env = dict(os.environ, **cfg_env)
+            eng_dir = os.path.join(a.workdir, '%s-eng-%s' % (name, cfg.replace(' ', '-')))
             r = subprocess.run([a.infer, '--model', model, '--input', inp, '--outdir', eng_dir,
                                 '--device', a.device], capture_output=True, text=True, env=env)
-            label = '%s (winograd %s)' % (name, 'on' if wino == '1' else 'off')
+            label = '%s (%s)' % (name, cfg)
             if r.returncode != 0:
                 print('FAIL %s: yolov7-infer: %s' % (label, r.stderr.strip()))
                 failed += 1
                 continue
             got = np.load(os.path.join(eng_dir, out + '.npy'))
-            outs[wino] = got
+            outs[cfg] = got
             if got.shape != ref.shape:
                 print('FAIL %s: shape %s, ONNX Runtime %s' % (label, got.shape, ref.shape))
                 failed += 1
@@ -120,9 +133,9 @@ def main():
             print('%s %s: worst |d|/tol %.4f' % ('ok  ' if ok else 'FAIL', label, ratio))
             passed += ok
             failed += not ok
-        if name.startswith('wino') and len(outs) == 2:
+        if name.startswith('wino') and 'winograd off' in outs and 'winograd on' in outs:
             # Winograd rounds differently: identical outputs mean it did not run
-            ok = not np.array_equal(outs['0'], outs['1'])
+            ok = not np.array_equal(outs['winograd off'], outs['winograd on'])
             print('%s %s: the Winograd path ran (outputs differ from the direct path)'
                   % ('ok  ' if ok else 'FAIL', name))
             passed += ok

@@ -31,7 +31,9 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 GENERATOR = os.path.join(HERE, 'models', 'make_yolov7.py')
-RUNNER = os.path.join(HERE, 'ort', 'run_ort.js')
+sys.path.insert(0, os.path.join(HERE, 'ort'))
+import ort_runner  # noqa: E402  (YV7_ORT=python: ONNX Runtime's Python package)
+RUNNER = ort_runner.script()
 
 ATOL = 1e-3
 RTOL = 1e-3
@@ -137,6 +139,8 @@ class Runner:
         self.gen_hash = file_hash(GENERATOR)[:16]
         self.ort_hash = file_hash(RUNNER)[:16]
         try:  # a new onnxruntime-node invalidates the cached reference outputs
+            if ort_runner.use_python():
+                raise OSError('the Python runner')
             with open(os.path.join(HERE, 'node_modules', 'onnxruntime-node',
                                    'package.json')) as f:
                 self.ort_hash += json.load(f).get('version', '')
@@ -187,7 +191,7 @@ class Runner:
         env = dict(os.environ)
         if opt_level:
             env['ORT_OPT_LEVEL'] = opt_level
-        rc, text, secs = run(['node', RUNNER, model, inp, out], timeout=1800, env=env)
+        rc, text, secs = run(ort_runner.command(model, inp, out), timeout=1800, env=env)
         if rc != 0:
             raise Failure('ONNX Runtime failed (%s):\n%s' % (rc, tail(text)))
         open(stamp, 'w').close()
@@ -200,7 +204,10 @@ class Runner:
         cmd = [self.args.infer, '--model', model, '--input', inp, '--outdir', out]
         if self.args.device:
             cmd += ['--device', self.args.device]
-        rc, text, secs = run(cmd, timeout=self.args.timeout)
+        env = dict(os.environ)
+        if self.args.kernels:
+            env['YV7_KERNELS'] = self.args.kernels
+        rc, text, secs = run(cmd, timeout=self.args.timeout, env=env)
         if rc != 0:
             raise Failure('yolov7-infer failed (%s): %s\n%s' % (rc, ' '.join(cmd),
                                                                tail(text)))
@@ -332,14 +339,20 @@ def preflight(args):
             break
     if gen_python is None:
         raise Failure('python3-onnx is missing (apt-get install python3-onnx)')
-    if shutil.which('node') is None:
-        raise Failure('node is missing (apt-get install nodejs)')
-    probe = ("require(require('path').join(%s, '..', 'node_modules', 'onnxruntime-node'))"
-             % json.dumps(os.path.dirname(RUNNER)))
-    rc, out, _ = run(['node', '-e', probe], timeout=120)
-    if rc != 0:
-        raise Failure('onnxruntime-node is missing or broken; run: cd %s && npm install '
-                      '--ignore-scripts --no-save onnxruntime-node\n%s' % (HERE, tail(out, 5)))
+    if ort_runner.use_python():
+        rc, out, _ = run([sys.executable, '-c', 'import onnxruntime'], timeout=120)
+        if rc != 0:
+            raise Failure('YV7_ORT=python but onnxruntime does not import\n%s' % tail(out, 5))
+    else:
+        if shutil.which('node') is None:
+            raise Failure('node is missing (apt-get install nodejs)')
+        probe = ("require(require('path').join(%s, '..', 'node_modules', 'onnxruntime-node'))"
+                 % json.dumps(os.path.dirname(ort_runner.NODE_RUNNER)))
+        rc, out, _ = run(['node', '-e', probe], timeout=120)
+        if rc != 0:
+            raise Failure('onnxruntime-node is missing or broken; run: cd %s && npm install '
+                          '--ignore-scripts --no-save onnxruntime-node\n%s'
+                          % (HERE, tail(out, 5)))
     if not args.ort_only:
         if not args.infer:
             raise Failure('--infer PATH/yolov7-infer is required (or --ort-only)')
@@ -353,6 +366,9 @@ def main():
     ap.add_argument('--infer', help='path to the yolov7-infer executable')
     ap.add_argument('--workdir', help='cache and scratch directory (required)')
     ap.add_argument('--device', help='passed to yolov7-infer --device')
+    ap.add_argument('--kernels', choices=['cpu', 'gpu'],
+                    help="force the engine's kernel family (YV7_KERNELS); default: by "
+                    'device type')
     ap.add_argument('--only', action='append',
                     help='run only this case (repeatable, or comma-separated)')
     ap.add_argument('--ort-only', action='store_true',
