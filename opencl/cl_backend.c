@@ -8,6 +8,7 @@
 #include "backend.h"
 #include "clrt.h"
 #include "cl_preprocess.h"
+#include "cl_gemm.h"
 #include "op.h"
 #include "ops/ops-common.h"
 
@@ -15,7 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #define ALIGN 256
 
@@ -32,6 +32,7 @@ typedef struct {
   bool runtime_pack; /* Conv with non-constant weights: pack at every run */
   bool wino;         /* Conv: Winograd F(4x4,3x3); packed holds U */
   bool *skip;        /* Concat: inputs already written in place */
+  yv7_gemm_plan gplan;   /* Conv, GPU kernels: tile and K splits */
 } dev_node;
 
 typedef struct {
@@ -47,6 +48,9 @@ typedef struct {
   cl_event done;
   cl_mem scratch;            /* Winograd V and M, shared by all such Convs */
   size_t scratch_size, scratch_m;   /* bytes; M's byte offset in scratch */
+  cl_mem gpart;              /* GPU kernels: split-K partial sums, shared */
+  size_t gpart_size;
+  yv7_gemm_cache gcache;     /* GPU kernels: plans measured on this device */
   double *prof_ms;           /* YV7_PROFILE set: wall ms per node, summed */
   const yv7_graph *prof_graph;
   int prof_runs, prof_first;
@@ -484,6 +488,26 @@ winograd_weights (const yv7_tensor *w, size_t *bytes)
   return u;
 }
 
+/* A Conv node's geometry (1-D convs as H = 1). */
+static void
+conv_geometry (const yv7_graph *g, const yv7_node *n, yv7_conv_shape *s)
+{
+  const yv7_tensor *x = T (g, n->inputs[0]), *w = T (g, n->inputs[1]), *y = T (g, n->outputs[0]);
+  int two = x->rank == 4;
+  const int64_t *st, *pads, *dil;
+  size_t nst = yv7_attr_ints (n, "strides", &st);
+  size_t npd = yv7_attr_ints (n, "pads", &pads);
+  size_t ndl = yv7_attr_ints (n, "dilations", &dil);
+  s->N = (int) x->dims[0];
+  s->G = (int) yv7_attr_int (n, "group", 1);
+  s->C = (int) x->dims[1], s->H = two ? (int) x->dims[2] : 1, s->W = (int) x->dims[x->rank - 1];
+  s->OC = (int) y->dims[1], s->OH = two ? (int) y->dims[2] : 1, s->OW = (int) y->dims[y->rank - 1];
+  s->KH = two ? (int) w->dims[2] : 1, s->KW = (int) w->dims[w->rank - 1];
+  s->SH = two && nst == 2 ? (int) st[0] : 1, s->SW = nst ? (int) st[nst - 1] : 1;
+  s->PH = two && npd == 4 ? (int) pads[0] : 0, s->PW = npd ? (int) pads[two ? 1 : 0] : 0;
+  s->DH = two && ndl == 2 ? (int) dil[0] : 1, s->DW = ndl ? (int) dil[ndl - 1] : 1;
+}
+
 static yv7_status
 prepare_conv (cl_backend *be, const yv7_graph *g, int i, yv7_error *err)
 {
@@ -502,8 +526,22 @@ prepare_conv (cl_backend *be, const yv7_graph *g, int i, yv7_error *err)
         && (s = const_buffer (be, g, n->inputs[2], err)) != YV7_OK)
       return s;
   }
-  if (be->cl.gpu_kernels)   /* the GPU GEMM reads the ONNX layout as it is */
-    return g->values[n->inputs[1]].is_const ? const_buffer (be, g, n->inputs[1], err) : YV7_OK;
+  if (be->cl.gpu_kernels) {
+    /* the GPU GEMM reads the weights in the ONNX layout as they are, and
+     * the layer's im2col table */
+    yv7_conv_shape cs;
+    size_t tb;
+    int *kt;
+    conv_geometry (g, n, &cs);
+    if (!(kt = yv7_gemm_ktable (&cs, &tb)))
+      return yv7_set_error (err, YV7_E_NOMEM, "Conv node '%s': out of memory for "
+          "its im2col table (or dilation past 65535)", n->name);
+    s = make_buffer (be, kt, tb, &dn->packed, "uploading an im2col table", err);
+    free (kt);
+    if (s == YV7_OK && g->values[n->inputs[1]].is_const)
+      s = const_buffer (be, g, n->inputs[1], err);
+    return s;
+  }
   dn->runtime_pack = !g->values[n->inputs[1]].is_const;
   if (dn->runtime_pack)
     return make_buffer (be, NULL, packed, &dn->packed, "allocating packed weights", err);
@@ -616,6 +654,8 @@ prepare_bn (cl_backend *be, const yv7_graph *g, int i, yv7_error *err)
   return s;
 }
 
+static yv7_status plan_gpu_convs (cl_backend *be, const yv7_graph *g, yv7_error *err);
+
 static yv7_status
 cl_prepare (yv7_backend *b, yv7_graph *g, yv7_error *err)
 {
@@ -674,7 +714,9 @@ cl_prepare (yv7_backend *b, yv7_graph *g, yv7_error *err)
       return s;
     be->const_bytes -= be->scratch_size;
   }
-  return plan_memory (be, g, err);
+  if ((s = plan_memory (be, g, err)) != YV7_OK)
+    return s;
+  return be->cl.gpu_kernels ? plan_gpu_convs (be, g, err) : YV7_OK;
 }
 
 /* ---- enqueue ---- */
@@ -753,89 +795,126 @@ enq_copy (cl_backend *be, const yv7_graph *g, int xv, int64_t x_off, int yv,
   }
 }
 
-/* The GPU GEMM's tiles (conv_gpu.cl), largest first. */
-static const struct {
-  const char *kernel, *name;
-  int bm, bn;
-  double speed;   /* relative throughput of a fully used tile */
-} gpu_tiles[] = {
-  { "conv_gemm_l", "l", 128, 128, 1.0 },
-  { "conv_gemm_m", "m", 64, 128, 0.85 },
-  { "conv_gemm_t", "t", 32, 128, 0.7 },
-  { "conv_gemm_s", "s", 64, 64, 0.7 },
-};
-#define N_GPU_TILES ((int) (sizeof gpu_tiles / sizeof gpu_tiles[0]))
-
-/* Pick the tile that keeps the device busy with the least padding: each
- * tile's score is its speed times the fraction of its outputs that are
- * real times how well its work-groups fill two waves of compute units.
- * YV7_GPU_TILE=l|m|t|s forces one (for measuring). */
-static int
-gpu_tile (const cl_backend *be, int OCg, int P, int NG)
+static void
+gemm_args (cl_backend *be, const yv7_graph *g, const yv7_node *n, yv7_gemm_args *a)
 {
-  const char *env = getenv ("YV7_GPU_TILE");
-  double best = -1;
-  int pick = N_GPU_TILES - 1;
-  for (int t = 0; t < N_GPU_TILES; t++) {
-    double mb = (OCg + gpu_tiles[t].bm - 1) / gpu_tiles[t].bm;
-    double pb = (P + gpu_tiles[t].bn - 1) / gpu_tiles[t].bn;
-    double used = (double) OCg * P / (mb * gpu_tiles[t].bm * pb * gpu_tiles[t].bn);
-    double groups = mb * pb * NG, want = 2.0 * (be->cl.compute_units ? be->cl.compute_units : 1);
-    double score = gpu_tiles[t].speed * used * (groups < want ? groups / want : 1.0);
-    if (env && !strcmp (env, gpu_tiles[t].name))
-      return t;
-    if (score > best) {
-      best = score;
-      pick = t;
+  a->x = be->vals[n->inputs[0]].mem;
+  a->xo = eoff (be, g, n->inputs[0]);
+  a->w = be->vals[n->inputs[1]].mem;
+  a->wo = eoff (be, g, n->inputs[1]);
+  a->has_bias = n->n_inputs > 2 && n->inputs[2] >= 0;
+  a->bias = a->has_bias ? be->vals[n->inputs[2]].mem : NULL;
+  a->bo = a->has_bias ? eoff (be, g, n->inputs[2]) : 0;
+  a->y = be->vals[n->outputs[0]].mem;
+  a->yo = eoff (be, g, n->outputs[0]);
+  a->act = n->fused_act;
+  a->alpha = n->fused_alpha;
+  a->part = be->gpart;
+  a->ktab = be->nodes[n - g->nodes].packed;
+}
+
+static bool
+env_set (const char *name)
+{
+  const char *v = getenv (name);
+  return v && *v;
+}
+
+/* Each Conv's tile and K splits for the GPU kernels.  On GPUs every layer
+ * shape not measured before on this device is timed with each candidate
+ * (its own buffers, before the first run) and the winner remembered in
+ * the cache directory; elsewhere, or with YV7_GPU_TUNE=0, the heuristic
+ * decides.  YV7_GPU_TILE / YV7_GPU_SPLIT force a plan (for measuring). */
+static yv7_status
+plan_gpu_convs (cl_backend *be, const yv7_graph *g, yv7_error *err)
+{
+  const char *env = getenv ("YV7_GPU_TUNE");
+  bool tune = env && *env ? strcmp (env, "0") != 0 : (be->cl.type & CL_DEVICE_TYPE_GPU) != 0;
+  size_t need = 0, final = 0;
+  yv7_status s;
+
+  if (env_set ("YV7_GPU_TILE") || env_set ("YV7_GPU_SPLIT"))
+    tune = false;
+  if (tune) {
+    yv7_gemm_cache_load (&be->gcache, &be->cl);
+    for (int i = 0; i < g->n_nodes; i++) {
+      yv7_conv_shape cs;
+      yv7_gemm_plan p;
+      size_t b;
+      if (g->nodes[i].dead || g->nodes[i].on_host || strcmp (g->nodes[i].op_type, "Conv"))
+        continue;
+      conv_geometry (g, &g->nodes[i], &cs);
+      if (!yv7_gemm_cache_find (&be->gcache, &cs, &p)
+          && (b = yv7_gemm_tune_part_bytes (&be->cl, &cs)) > need)
+        need = b;
     }
   }
-  return pick;
+  if (need) {
+    if ((s = make_buffer (be, NULL, need, &be->gpart, "allocating split-K scratch", err)) != YV7_OK)
+      return s;
+    be->const_bytes -= need;
+  }
+  for (int i = 0; i < g->n_nodes; i++) {
+    const yv7_node *n = &g->nodes[i];
+    yv7_conv_shape cs;
+    yv7_gemm_plan *p = &be->nodes[i].gplan;
+    if (n->dead || n->on_host || strcmp (n->op_type, "Conv"))
+      continue;
+    conv_geometry (g, n, &cs);
+    if (!tune)
+      *p = yv7_gemm_heuristic (&be->cl, &cs);
+    else if (!yv7_gemm_cache_find (&be->gcache, &cs, p)) {
+      yv7_gemm_args a;
+      gemm_args (be, g, n, &a);
+      if ((s = yv7_gemm_tune (&be->cl, &cs, &a, p)) != YV7_OK)
+        return yv7_set_error (err, s, "Conv node '%s': timing its GPU kernels on %s "
+            "failed (%s)", n->name, be->cl.name, yv7_status_name (s));
+      yv7_gemm_cache_add (&be->gcache, &be->cl, &cs, *p);
+    }
+    if (yv7_gemm_part_bytes (&cs, *p) > final)
+      final = yv7_gemm_part_bytes (&cs, *p);
+  }
+  yv7_gemm_cache_clear (&be->gcache);
+  if (final != need) {   /* keep only what the chosen plans use */
+    if (be->gpart)
+      clReleaseMemObject (be->gpart);
+    be->gpart = NULL;
+    if (final) {
+      if ((s = make_buffer (be, NULL, final, &be->gpart, "allocating split-K scratch", err)) != YV7_OK)
+        return s;
+      be->const_bytes -= final;
+    }
+  }
+  be->gpart_size = final;
+  return YV7_OK;
 }
 
 static yv7_status
 enq_conv (cl_backend *be, const yv7_graph *g, const yv7_node *n, dev_node *dn)
 {
-  const yv7_tensor *x = T (g, n->inputs[0]), *w = T (g, n->inputs[1]), *y = T (g, n->outputs[0]);
-  int two = x->rank == 4;
-  const int64_t *ks, *st, *pads, *dil;
-  size_t nks = yv7_attr_ints (n, "kernel_shape", &ks);
-  size_t nst = yv7_attr_ints (n, "strides", &st);
-  size_t npd = yv7_attr_ints (n, "pads", &pads);
-  size_t ndl = yv7_attr_ints (n, "dilations", &dil);
-  int G = (int) yv7_attr_int (n, "group", 1);
-  int C = (int) x->dims[1], H = two ? (int) x->dims[2] : 1, W = (int) x->dims[x->rank - 1];
-  int OC = (int) y->dims[1], OH = two ? (int) y->dims[2] : 1, OW = (int) y->dims[y->rank - 1];
-  int KH = two ? (int) w->dims[2] : 1, KW = (int) w->dims[w->rank - 1];
-  int SH = two && nst == 2 ? (int) st[0] : 1, SW = nst ? (int) st[nst - 1] : 1;
-  int PH = two && npd == 4 ? (int) pads[0] : 0, PW = npd ? (int) pads[two ? 1 : 0] : 0;
-  int DH = two && ndl == 2 ? (int) dil[0] : 1, DW = ndl ? (int) dil[ndl - 1] : 1;
-  int OCg = OC / G, OCB = (OCg + 7) / 8, N = (int) x->dims[0];
+  yv7_conv_shape cs;
+  int C, H, W, OC, OH, OW, KH, KW, SH, SW, PH, PW, DH, DW, G, OCg, OCB, N;
   int has_bias = n->n_inputs > 2 && n->inputs[2] >= 0, act = n->fused_act;
   float alpha = n->fused_alpha;
   cl_mem bias = has_bias ? be->vals[n->inputs[2]].mem : dn->packed;
   uint bo = has_bias ? eoff (be, g, n->inputs[2]) : 0;
   uint xo = eoff (be, g, n->inputs[0]), yo = eoff (be, g, n->outputs[0]);
-  size_t gsz[3] = { (size_t) (OW + 7) / 8, (size_t) OH, (size_t) N * G * OCB };
+  size_t gsz[3];
   yv7_status s;
-  (void) nks;
 
+  conv_geometry (g, n, &cs);
   if (be->cl.gpu_kernels) {
-    int P = OH * OW, t = gpu_tile (be, OCg, P, N * G);
-    uint wo = eoff (be, g, n->inputs[1]);
-    size_t lsz[3] = { 16, 16, 1 };
-    size_t g3[3] = { (size_t) (P + gpu_tiles[t].bn - 1) / gpu_tiles[t].bn * 16,
-                     (size_t) (OCg + gpu_tiles[t].bm - 1) / gpu_tiles[t].bm * 16,
-                     (size_t) N * G };
-    return yv7_cl_launch_local (&be->cl, gpu_tiles[t].kernel, 3, g3, lsz,
-        ARG (be->vals[n->inputs[0]].mem), ARG (xo), ARG (be->vals[n->inputs[1]].mem),
-        ARG (wo), ARG (bias), ARG (bo), ARG (has_bias), ARG (be->vals[n->outputs[0]].mem),
-        ARG (yo), ARG (C), ARG (H), ARG (W), ARG (OC), ARG (OH), ARG (OW), ARG (KH),
-        ARG (KW), ARG (SH), ARG (SW), ARG (PH), ARG (PW), ARG (DH), ARG (DW), ARG (G),
-        ARG (act), ARG (alpha), YV7_CL_END);
+    yv7_gemm_args a;
+    gemm_args (be, g, n, &a);
+    return yv7_gemm_enqueue (&be->cl, &cs, dn->gplan, &a);
   }
+  C = cs.C, H = cs.H, W = cs.W, OC = cs.OC, OH = cs.OH, OW = cs.OW, KH = cs.KH, KW = cs.KW;
+  SH = cs.SH, SW = cs.SW, PH = cs.PH, PW = cs.PW, DH = cs.DH, DW = cs.DW, G = cs.G, N = cs.N;
+  OCg = OC / G, OCB = (OCg + 7) / 8;
+  gsz[0] = (size_t) (OW + 7) / 8, gsz[1] = (size_t) OH, gsz[2] = (size_t) N * G * OCB;
   if (dn->runtime_pack) {
     uint wo = eoff (be, g, n->inputs[1]);
-    int icg = (int) w->dims[1];
+    int icg = C / G;
     size_t psz = (size_t) G * OCB * icg * KH * KW * 8;
     s = yv7_cl_launch (&be->cl, "conv_pack_weights", 1, &psz,
         ARG (be->vals[n->inputs[1]].mem), ARG (wo), ARG (dn->packed), ARG (OCg),
@@ -1164,14 +1243,6 @@ enq_node (cl_backend *be, const yv7_graph *g, int i)
   return YV7_E_UNSUPPORTED;
 }
 
-static double
-now_ms (void)
-{
-  struct timespec ts;
-  clock_gettime (CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
 /* YV7_PROFILE=1: every node is waited for and timed (slower overall); at
  * the end the nodes' mean times are printed to stderr, slowest first, with
  * the Convs' GFLOP/s.  A development aid, not for production. */
@@ -1226,7 +1297,7 @@ cl_enqueue (yv7_backend *b, const yv7_graph *g, int node, yv7_error *err)
   double t0 = 0;
   if (be->prof_ms) {
     clFinish (be->cl.queue);
-    t0 = now_ms ();
+    t0 = yv7_cl_now_ms ();
     if (be->prof_first < 0)
       be->prof_first = node;
     be->prof_runs += node == be->prof_first;
@@ -1234,7 +1305,7 @@ cl_enqueue (yv7_backend *b, const yv7_graph *g, int node, yv7_error *err)
   s = enq_node (be, g, node);
   if (be->prof_ms) {
     clFinish (be->cl.queue);
-    be->prof_ms[node] += now_ms () - t0;
+    be->prof_ms[node] += yv7_cl_now_ms () - t0;
   }
   if (s != YV7_OK)
     return yv7_set_error (err, s, "%s node '%s': enqueueing its OpenCL kernel on "
@@ -1318,7 +1389,8 @@ static void
 cl_memory (yv7_backend *b, size_t *arena, size_t *constants, size_t *unplanned)
 {
   cl_backend *be = (cl_backend *) b;
-  *arena = be->arena_size + be->scratch_size;   /* the Winograd scratch is run-time data too */
+  /* the Winograd and split-K scratch are run-time data too */
+  *arena = be->arena_size + be->scratch_size + be->gpart_size;
   *constants = be->const_bytes;
   *unplanned = be->unplanned_bytes;
 }
@@ -1350,6 +1422,9 @@ cl_free (yv7_backend *b)
     clReleaseMemObject (be->arena);
   if (be->scratch)
     clReleaseMemObject (be->scratch);
+  if (be->gpart)
+    clReleaseMemObject (be->gpart);
+  yv7_gemm_cache_clear (&be->gcache);
   free (be->vals);
   free (be->nodes);
   yv7_cl_close (&be->cl);

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 extern const char yv7_cl_source[];
@@ -184,8 +185,9 @@ cache_key (const yv7_cl *cl)
 }
 
 /* The cache file's path, or false when caching is off or has no home. */
-static bool
-cache_path (const yv7_cl *cl, char *path, size_t size, char *dir, size_t dsize)
+bool
+yv7_cl_cache_file (const yv7_cl *cl, const char *suffix, char *path, size_t size,
+    char *dir, size_t dsize)
 {
   const char *env = getenv ("YV7_CACHE_DIR"), *base;
   int n;
@@ -201,8 +203,21 @@ cache_path (const yv7_cl *cl, char *path, size_t size, char *dir, size_t dsize)
     return false;
   if (n < 0 || (size_t) n >= dsize)
     return false;
-  n = snprintf (path, size, "%s/%016llx.bin", dir, (unsigned long long) cache_key (cl));
+  n = snprintf (path, size, "%s/%016llx%s", dir, (unsigned long long) cache_key (cl), suffix);
   return n > 0 && (size_t) n < size;
+}
+
+void
+yv7_cl_mkdirs (const char *dir)
+{
+  char parent[4096];
+  snprintf (parent, sizeof parent, "%s", dir);
+  for (char *slash = parent + 1; (slash = strchr (slash, '/')); slash++) {
+    *slash = '\0';
+    mkdir (parent, 0700);
+    *slash = '/';
+  }
+  mkdir (parent, 0700);
 }
 
 /* Read a cached binary; NULL when there is none or it is not ours. */
@@ -237,24 +252,16 @@ cache_write (const yv7_cl *cl, const char *path, const char *dir)
 {
   size_t len = 0;
   unsigned char *bin = NULL;
-  char tmp[4200], parent[4096];
+  char tmp[4200];
   FILE *f;
   uint64_t n;
-  char *slash;
 
   if (clGetProgramInfo (cl->program, CL_PROGRAM_BINARY_SIZES, sizeof len, &len, NULL) != CL_SUCCESS
       || len == 0 || len > CACHE_MAX_BYTES || !(bin = malloc (len)))
     goto out;
   if (clGetProgramInfo (cl->program, CL_PROGRAM_BINARIES, sizeof bin, &bin, NULL) != CL_SUCCESS)
     goto out;
-  /* mkdir -p of dir */
-  snprintf (parent, sizeof parent, "%s", dir);
-  for (slash = parent + 1; (slash = strchr (slash, '/')); slash++) {
-    *slash = '\0';
-    mkdir (parent, 0700);
-    *slash = '/';
-  }
-  mkdir (parent, 0700);
+  yv7_cl_mkdirs (dir);
   snprintf (tmp, sizeof tmp, "%s.%ld.tmp", path, (long) getpid ());
   if (!(f = fopen (tmp, "wb")))
     goto out;
@@ -275,7 +282,7 @@ static yv7_status
 build_program (yv7_cl *cl, yv7_error *err)
 {
   char path[4096], dir[4000];
-  bool cached = cache_path (cl, path, sizeof path, dir, sizeof dir);
+  bool cached = yv7_cl_cache_file (cl, ".bin", path, sizeof path, dir, sizeof dir);
   cl_int rc;
 
   if (cached) {
@@ -492,4 +499,12 @@ yv7_cl_staging (yv7_cl *cl, size_t size, yv7_error *err)
   }
   cl->staging_size = size;
   return YV7_OK;
+}
+
+double
+yv7_cl_now_ms (void)
+{
+  struct timespec ts;
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }

@@ -54,6 +54,18 @@ yv7_status yv7_cl_launch_local (yv7_cl *cl, const char *kernel, int work_dim,
 #define YV7_CL_ARG(x) sizeof (x), (const void *) &(x)
 #define YV7_CL_END ((size_t) 0)
 
+/* A file in the cache directory ($YV7_CACHE_DIR, $XDG_CACHE_HOME/yolov7-opencl
+ * or ~/.cache/yolov7-opencl) named by the device, its driver and the kernels'
+ * source, ending in suffix; false when the cache is off (YV7_CACHE_DIR=off)
+ * or has no home.  dir receives the directory. */
+bool yv7_cl_cache_file (const yv7_cl *cl, const char *suffix, char *path, size_t size,
+    char *dir, size_t dsize);
+/* mkdir -p, errors ignored (a cache that cannot be written is no error). */
+void yv7_cl_mkdirs (const char *dir);
+
+/* A monotonic clock in milliseconds (profiling and kernel timing). */
+double yv7_cl_now_ms (void);
+
 /* Make sure cl->staging holds at least size bytes. */
 yv7_status yv7_cl_staging (yv7_cl *cl, size_t size, yv7_error *err);
 

@@ -59,7 +59,14 @@ CONFIGS = [
     ('winograd off', {'YV7_KERNELS': 'cpu', 'YV7_WINOGRAD': '0'}),
     ('winograd on', {'YV7_KERNELS': 'cpu', 'YV7_WINOGRAD': '1'}),
     ('gpu kernels', {'YV7_KERNELS': 'gpu'}),
-] + [('gpu tile ' + t, {'YV7_KERNELS': 'gpu', 'YV7_GPU_TILE': t}) for t in 'lmts']
+] + [('gpu tile ' + t, {'YV7_KERNELS': 'gpu', 'YV7_GPU_TILE': t}) for t in 'lmts'] + [
+    # split K: uneven (3) and more splits than K has slices (32: some splits empty)
+    ('gpu split 3', {'YV7_KERNELS': 'gpu', 'YV7_GPU_TILE': 't', 'YV7_GPU_SPLIT': '3'}),
+    ('gpu split 32', {'YV7_KERNELS': 'gpu', 'YV7_GPU_TILE': 's', 'YV7_GPU_SPLIT': '32'}),
+    # plans measured at load and remembered (YV7_CACHE_DIR set per case below)
+    ('gpu tuned', {'YV7_KERNELS': 'gpu', 'YV7_GPU_TUNE': '1'}),
+    ('gpu tuned again', {'YV7_KERNELS': 'gpu', 'YV7_GPU_TUNE': '1'}),
+]
 
 
 def make_model(path, batch, C, H, W, OC, k, s, p, grp, d, act, rng):
@@ -94,6 +101,8 @@ def main():
     ap.add_argument('--infer', required=True)
     ap.add_argument('--workdir', required=True)
     ap.add_argument('--device', default='auto')
+    ap.add_argument('--configs', default='',
+                    help='run only the configurations whose label contains this')
     a = ap.parse_args()
     os.makedirs(a.workdir, exist_ok=True)
     rng = np.random.default_rng(7)
@@ -112,8 +121,15 @@ def main():
             continue
         ref = np.load(os.path.join(ort_dir, out + '.npy'))
         outs = {}
+        tune_dir = os.path.join(a.workdir, 'tune-' + name)
+        for f in os.listdir(tune_dir) if os.path.isdir(tune_dir) else []:
+            os.remove(os.path.join(tune_dir, f))
         for cfg, cfg_env in CONFIGS:
+            if a.configs not in cfg:
+                continue
             env = dict(os.environ, **cfg_env)
+            if 'YV7_GPU_TUNE' in cfg_env:
+                env['YV7_CACHE_DIR'] = tune_dir
             eng_dir = os.path.join(a.workdir, '%s-eng-%s' % (name, cfg.replace(' ', '-')))
             r = subprocess.run([a.infer, '--model', model, '--input', inp, '--outdir', eng_dir,
                                 '--device', a.device], capture_output=True, text=True, env=env)
@@ -131,6 +147,16 @@ def main():
             ratio = float((np.abs(got - ref) / (ATOL + RTOL * np.abs(ref))).max())
             ok = ratio <= 1.0 and np.isfinite(got).all()
             print('%s %s: worst |d|/tol %.4f' % ('ok  ' if ok else 'FAIL', label, ratio))
+            passed += ok
+            failed += not ok
+        if 'gpu tuned' in outs and 'gpu tuned again' in outs:
+            # the first load measured the one Conv and wrote its plan; the second
+            # found it (no new line) and so ran the same kernels, bit for bit
+            plans = [l for f in os.listdir(tune_dir) if f.endswith('-gemm.txt')
+                     for l in open(os.path.join(tune_dir, f))]
+            ok = len(plans) == 1 and np.array_equal(outs['gpu tuned'], outs['gpu tuned again'])
+            print('%s %s: plan measured once and reused (%d plan lines)'
+                  % ('ok  ' if ok else 'FAIL', name, len(plans)))
             passed += ok
             failed += not ok
         if name.startswith('wino') and 'winograd off' in outs and 'winograd on' in outs:

@@ -1,13 +1,23 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* conv_gpu.cl: convolution for GPUs, an implicit GEMM (output channels x
  * output pixels, K = ICg*KH*KW) in the classic shape: a work-group of
- * 16x16 work-items owns a BM x BN output tile, stages GK-deep slices of the
- * weights and of the (never materialised) im2col matrix in __local memory,
- * and each work-item accumulates a TM x TN register tile.  The next slice
- * is fetched into registers while the current one is multiplied.  Weights
- * are read in their ONNX layout [OC][ICg][KH][KW]; bias and activation are
- * applied in the store.  Three tile sizes; the host picks one per layer.
- * global: (ceil (OH*OW / BN) * 16, ceil (OCg / BM) * 16, N*G), local (16, 16) */
+ * LX x LY work-items owns a BM x BN output tile, stages GK-deep slices of
+ * the weights and of the (never materialised) im2col matrix in __local
+ * memory, and each work-item accumulates a TM x TN register tile read from
+ * __local as float4s (a quarter of the shared-memory instructions of scalar
+ * reads; the FMAs, not the loads, set the pace).  The next slice is fetched
+ * into registers while the current one is multiplied.  Weights are read in
+ * their ONNX layout [OC][ICg][KH][KW]; the im2col element k of an output
+ * pixel comes from a per-layer table kt[k] = (offset of (ic, ky*DH, kx*DW),
+ * ky*DH << 16 | kx*DW), so no work-item divides.  Bias and activation are
+ * applied in the store.  Four tiles; the host picks one per layer.
+ *
+ * Split K: with S > 1 the work-groups along dimension 2 also take one of S
+ * contiguous ranges of K each and write their raw partial sums to
+ * part[s][N][OC][P]; conv_splitk_reduce then adds them up with bias and
+ * activation.  Layers with small maps and deep K (20x20 maps, K = 4608)
+ * otherwise leave most of a GPU idle.
+ * global: (ceil (OH*OW / BN) * LX, ceil (OCg / BM) * LY, N*G*S), local (LX, LY) */
 
 #define GK 16
 
@@ -16,39 +26,46 @@
 #define GEMM_FETCH(ks) do { \
     for (int i = 0; i < NA; i++) { \
       int m = am + i * (NT / GK), k = (ks) + ak; \
-      ra[i] = m0 + m < OCg && k < K ? wg[(size_t) m * K + k] : 0.0f; \
+      ra[i] = m0 + m < OCg && k < kend ? wg[(size_t) m * K + k] : 0.0f; \
     } \
     for (int i = 0; i < NB; i++) { \
-      int k = (ks) + bk + i * KB, ic = k / KK, r = k - ic * KK, ky = r / KW; \
-      int iy = iy0 + ky * DH, ix = ix0 + (r - ky * KW) * DW; \
-      rb[i] = p_ok && k < K && iy >= 0 && iy < H && ix >= 0 && ix < W \
-          ? xg[((size_t) ic * H + iy) * W + ix] : 0.0f; \
+      int k = (ks) + bk + i * KB; \
+      float v = 0.0f; \
+      if (p_ok && k < kend) { \
+        int2 e = kt[k]; \
+        int iy = iy0 + (e.y >> 16), ix = ix0 + (e.y & 0xffff); \
+        if (iy >= 0 && iy < H && ix >= 0 && ix < W) \
+          v = xg[e.x + pbase]; \
+      } \
+      rb[i] = v; \
     } \
   } while (0)
 
 #define CONV_GEMM(NAME, BM, BN, TM, TN) \
 __kernel __attribute__ ((reqd_work_group_size (BN / TN, BM / TM, 1))) void \
 NAME (__global const float *x, uint x_off, __global const float *w, uint w_off, \
-    __global const float *bias, uint b_off, int has_bias, \
+    __global const int2 *kt, __global const float *bias, uint b_off, int has_bias, \
     __global float *y, uint y_off, \
-    int C, int H, int W, int OC, int OH, int OW, \
-    int KH, int KW, int SH, int SW, int PH, int PW, int DH, int DW, int G, \
-    int act, float alpha) \
+    int C, int H, int W, int OC, int OH, int OW, int SH, int SW, int PH, int PW, \
+    int KK, int G, int act, float alpha, int S, __global float *part) \
 { \
-  enum { LX = BN / TN, LY = BM / TM, NT = LX * LY, \
+  enum { LX = BN / TN, LY = BM / TM, NT = LX * LY, RA = BM + 4, \
     NA = BM * GK / NT, NB = BN * GK / NT, KB = NT / BN }; \
-  __local float As[GK][BM + 1];     /* +1: the column stores hit distinct banks */ \
-  __local float Bs[GK][BN]; \
+  __local float4 As4[GK * RA / 4];   /* row kk at As4[kk * RA / 4]; +4: fewer store conflicts */ \
+  __local float4 Bs4[GK * BN / 4]; \
+  __local float *As = (__local float *) As4, *Bs = (__local float *) Bs4; \
   int tx = get_local_id (0), ty = get_local_id (1), tid = ty * LX + tx; \
-  int z = get_global_id (2); \
-  int OCg = OC / G, ICg = C / G, g = z % G, n = z / G; \
-  int P = OH * OW, KK = KH * KW, K = ICg * KK; \
+  int z = get_global_id (2), s = z % S; \
+  int OCg = OC / G, ICg = C / G, g = (z / S) % G, n = z / S / G; \
+  int P = OH * OW, K = ICg * KK; \
+  int kc = ((K + GK - 1) / GK + S - 1) / S * GK;   /* K per split, whole slices */ \
+  int kbeg = s * kc, kend = min (K, kbeg + kc); \
   int m0 = get_group_id (1) * BM, p0 = get_group_id (0) * BN; \
   /* this work-item's im2col column and its input origin */ \
   int bn = tid % BN, bk = tid / BN, p = p0 + bn; \
   bool p_ok = p < P; \
   int oy = p_ok ? p / OW : 0, ox = p_ok ? p - oy * OW : 0; \
-  int iy0 = oy * SH - PH, ix0 = ox * SW - PW; \
+  int iy0 = oy * SH - PH, ix0 = ox * SW - PW, pbase = iy0 * W + ix0; \
   /* this work-item's weight column and rows */ \
   int ak = tid % GK, am = tid / GK; \
   __global const float *xg = x + x_off + (size_t) (n * C + g * ICg) * H * W; \
@@ -57,46 +74,73 @@ NAME (__global const float *x, uint x_off, __global const float *w, uint w_off, 
   for (int i = 0; i < TM; i++) \
     for (int j = 0; j < TN; j++) \
       acc[i][j] = 0.0f; \
-  for (int k0 = 0; k0 < K; k0 += GK) { \
+  for (int k0 = kbeg; k0 < kend; k0 += GK) { \
     /* fetch the slice k0 (the first time; later ones were prefetched) */ \
-    if (k0 == 0) \
+    if (k0 == kbeg) \
       GEMM_FETCH (k0); \
     for (int i = 0; i < NA; i++) \
-      As[ak][am + i * (NT / GK)] = ra[i]; \
+      As[ak * RA + am + i * (NT / GK)] = ra[i]; \
     for (int i = 0; i < NB; i++) \
-      Bs[bk + i * KB][bn] = rb[i]; \
+      Bs[(bk + i * KB) * BN + bn] = rb[i]; \
     barrier (CLK_LOCAL_MEM_FENCE); \
-    if (k0 + GK < K) \
+    if (k0 + GK < kend) \
       GEMM_FETCH (k0 + GK); \
     for (int kk = 0; kk < GK; kk++) { \
       float a[TM], b[TN]; \
-      for (int i = 0; i < TM; i++) \
-        a[i] = As[kk][ty + i * LY]; \
-      for (int j = 0; j < TN; j++) \
-        b[j] = Bs[kk][tx + j * LX]; \
+      for (int v = 0; v < TM / 4; v++) \
+        vstore4 (As4[kk * RA / 4 + v * LY + ty], 0, a + 4 * v); \
+      for (int v = 0; v < TN / 4; v++) \
+        vstore4 (Bs4[kk * BN / 4 + v * LX + tx], 0, b + 4 * v); \
       for (int i = 0; i < TM; i++) \
         for (int j = 0; j < TN; j++) \
           acc[i][j] = fma (a[i], b[j], acc[i][j]); \
     } \
     barrier (CLK_LOCAL_MEM_FENCE); \
   } \
+  /* a[i] is row (i / 4) * 4 * LY + ty * 4 + i % 4 of the tile, b[j] likewise */ \
   for (int i = 0; i < TM; i++) { \
-    int m = m0 + ty + i * LY; \
+    int m = m0 + (i / 4) * 4 * LY + ty * 4 + i % 4; \
     float bv; \
     __global float *yr; \
     if (m >= OCg) \
-      break; \
+      continue; \
+    if (S > 1) { \
+      int NG_ = get_global_size (2) / S;   /* N*G */ \
+      yr = part + ((size_t) (s * (NG_ / G) + n) * OC + g * OCg + m) * P; \
+      for (int j = 0; j < TN; j++) { \
+        int q = p0 + (j / 4) * 4 * LX + tx * 4 + j % 4; \
+        if (q < P) \
+          yr[q] = acc[i][j]; \
+      } \
+      continue; \
+    } \
     bv = has_bias ? bias[b_off + g * OCg + m] : 0.0f; \
     yr = y + y_off + (size_t) (n * OC + g * OCg + m) * P; \
     for (int j = 0; j < TN; j++) { \
-      int q = p0 + tx + j * LX; \
+      int q = p0 + (j / 4) * 4 * LX + tx * 4 + j % 4; \
       if (q < P) \
         yr[q] = yv7_act (acc[i][j] + bv, act, alpha); \
     } \
   } \
 }
 
-CONV_GEMM (conv_gemm_s, 64, 64, 4, 4)
-CONV_GEMM (conv_gemm_m, 64, 128, 4, 8)
+/* BM x BN outputs, TM x TN a work-item (multiples of 4) */
 CONV_GEMM (conv_gemm_l, 128, 128, 8, 8)
-CONV_GEMM (conv_gemm_t, 32, 128, 2, 8)
+CONV_GEMM (conv_gemm_m, 64, 128, 4, 8)
+CONV_GEMM (conv_gemm_t, 32, 128, 4, 8)
+CONV_GEMM (conv_gemm_s, 64, 64, 4, 4)
+
+/* Sum the S partial results of a split-K conv, add bias, activate.
+ * global: (N*OC*P) */
+__kernel void
+conv_splitk_reduce (__global const float *part, int S, __global const float *bias,
+    uint b_off, int has_bias, __global float *y, uint y_off, int OC, int P, int act,
+    float alpha)
+{
+  size_t i = get_global_id (0), total = get_global_size (0);
+  int oc = (int) ((i / (size_t) P) % (size_t) OC);
+  float v = has_bias ? bias[b_off + oc] : 0.0f;
+  for (int s = 0; s < S; s++)
+    v += part[(size_t) s * total + i];
+  y[y_off + i] = yv7_act (v, act, alpha);
+}
