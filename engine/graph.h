@@ -45,6 +45,10 @@ typedef struct {
   bool on_host;          /* planned to run on the host */
 } yv7_node;
 
+/* The op type of a --grid head decode fused by a pass (not an ONNX op;
+ * fused_alpha holds its xy scale). */
+#define YV7_OP_GRID_DECODE "yv7.GridDecode"
+
 enum { YV7_ACT_NONE = 0, YV7_ACT_LEAKY, YV7_ACT_SILU, YV7_ACT_SIGMOID };
 
 typedef struct {

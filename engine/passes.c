@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* passes.c: load-time graph passes: shape inference with constant folding,
- * BatchNormalization folding, activation fusion, dead-code removal. */
+ * BatchNormalization folding, activation fusion, the --grid head decode
+ * fused into one node, dead-code removal. */
 #include "engine-private.h"
 
 #include <math.h>
@@ -300,4 +301,188 @@ yv7_pass_dead_code (yv7_graph *g)
       for (int k = 0; k < g->nodes[i].n_inputs; k++)
         if (g->nodes[i].inputs[k] >= 0)
           g->values[g->nodes[i].inputs[k]].n_consumers++;
+}
+
+/* ---- the --grid head decode in one node ---- */
+
+static yv7_status
+grid_decode_on_host (const yv7_node *n, const yv7_tensor *const *in,
+    yv7_tensor *const *out, yv7_error *err)
+{
+  (void) in;
+  (void) out;
+  return yv7_set_error (err, YV7_E_STATE, "node '%s': the fused head decode runs "
+      "only on a device", n->name);
+}
+
+/* Only yv7_pass_fuse_grid_decode makes this node, after placement, for a
+ * device backend; it never reaches the host interpreter. */
+static const yv7_op_def grid_decode_def = {
+  .name = YV7_OP_GRID_DECODE,
+  .min_inputs = 3, .max_inputs = 3, .min_outputs = 1, .max_outputs = 1,
+  .infer = grid_decode_on_host,
+  .run = grid_decode_on_host,
+};
+
+static bool
+is_dev (const yv7_graph *g, int i, const char *op)
+{
+  return i >= 0 && !g->nodes[i].dead && !g->nodes[i].on_host
+      && strcmp (g->nodes[i].op_type, op) == 0;
+}
+
+/* The constant operand of a two-input node whose other input is v, or -1. */
+static int
+other_const (const yv7_graph *g, const yv7_node *n, int v)
+{
+  int o;
+  if (n->n_inputs != 2 || (n->inputs[0] != v && n->inputs[1] != v))
+    return -1;
+  o = n->inputs[0] == v ? n->inputs[1] : n->inputs[0];
+  return o >= 0 && g->values[o].is_const && g->values[o].t.dtype == YV7_DT_FLOAT ? o : -1;
+}
+
+static bool
+dims_are (const yv7_tensor *t, int rank, const int64_t *d)
+{
+  if (t->rank != rank)
+    return false;
+  for (int k = 0; k < rank; k++)
+    if (t->dims[k] != d[k])
+      return false;
+  return true;
+}
+
+/* One head of the official --grid export on the device,
+ *   x [N, na*no, H, W] -> Reshape [N, na, no, H, W] -> Transpose (0,1,3,4,2)
+ *   -> Sigmoid -> Split axis 4 (2, 2, no-4) -> xy * s + grid, wh^2 * anchors, conf
+ *   -> Concat axis 4 [-> Reshape [N, na*H*W, no]],
+ * becomes one YV7_OP_GRID_DECODE node (inputs x, grid, anchors; the xy
+ * scale s in fused_alpha) that one kernel runs.  Anything that differs from
+ * that shape stays as it is. */
+void
+yv7_pass_fuse_grid_decode (yv7_graph *g)
+{
+  for (int i = 0; i < g->n_nodes; i++) {
+    yv7_node *sg = &g->nodes[i];
+    int t, r1, sp, m1, ad, pw, m2, ct, r2, x, sv, xy, wh, cf, scv, grv, exv, anv, fin;
+    const yv7_tensor *X, *O;
+    int64_t N, na, no, H, W;
+    int *ni;
+
+    if (!is_dev (g, i, "Sigmoid") || sg->n_inputs != 1)
+      continue;
+    t = g->values[sg->inputs[0]].producer;
+    if (!is_dev (g, t, "Transpose") || sole_consumer (g, sg->inputs[0]) != i)
+      continue;
+    r1 = g->values[g->nodes[t].inputs[0]].producer;
+    if (!is_dev (g, r1, "Reshape") || sole_consumer (g, g->nodes[t].inputs[0]) != t)
+      continue;
+    x = g->nodes[r1].inputs[0];
+    X = &g->values[x].t;
+    O = &g->values[g->nodes[r1].outputs[0]].t;
+    if (X->dtype != YV7_DT_FLOAT || X->rank != 4 || O->rank != 5 || g->values[x].is_const)
+      continue;
+    N = O->dims[0], na = O->dims[1], no = O->dims[2], H = O->dims[3], W = O->dims[4];
+    {
+      const int64_t *perm;
+      int64_t want[5] = { N, na * no, H, W, 0 }, p5[5] = { 0, 1, 3, 4, 2 }, tr[5] = { N, na, H, W, no };
+      if (no < 5 || !dims_are (X, 4, want) || yv7_attr_ints (&g->nodes[t], "perm", &perm) != 5)
+        continue;
+      if (memcmp (perm, p5, sizeof p5) != 0
+          || !dims_are (&g->values[g->nodes[t].outputs[0]].t, 5, tr))
+        continue;
+    }
+    sv = sg->outputs[0];
+    sp = sole_consumer (g, sv);
+    if (!is_dev (g, sp, "Split") || g->nodes[sp].n_outputs != 3)
+      continue;
+    {
+      int ax;
+      if (!yv7_norm_axis (yv7_attr_int (&g->nodes[sp], "axis", 0), 5, &ax) || ax != 4)
+        continue;
+    }
+    xy = g->nodes[sp].outputs[0], wh = g->nodes[sp].outputs[1], cf = g->nodes[sp].outputs[2];
+    if (xy < 0 || wh < 0 || cf < 0 || g->values[xy].t.dims[4] != 2
+        || g->values[wh].t.dims[4] != 2 || g->values[cf].t.dims[4] != no - 4)
+      continue;
+    /* xy * s + grid */
+    m1 = sole_consumer (g, xy);
+    if (!is_dev (g, m1, "Mul") || (scv = other_const (g, &g->nodes[m1], xy)) < 0
+        || yv7_tensor_numel (&g->values[scv].t) != 1)
+      continue;
+    ad = sole_consumer (g, g->nodes[m1].outputs[0]);
+    if (!is_dev (g, ad, "Add") || (grv = other_const (g, &g->nodes[ad], g->nodes[m1].outputs[0])) < 0)
+      continue;
+    {
+      int64_t gd[5] = { 1, 1, H, W, 2 };
+      if (!dims_are (&g->values[grv].t, 5, gd))
+        continue;
+    }
+    /* wh^2 * anchors */
+    pw = sole_consumer (g, wh);
+    if (!is_dev (g, pw, "Pow") || g->nodes[pw].inputs[0] != wh
+        || (exv = other_const (g, &g->nodes[pw], wh)) < 0
+        || yv7_tensor_numel (&g->values[exv].t) != 1
+        || ((const float *) g->values[exv].t.data)[0] != 2.0f)
+      continue;
+    m2 = sole_consumer (g, g->nodes[pw].outputs[0]);
+    if (!is_dev (g, m2, "Mul") || (anv = other_const (g, &g->nodes[m2], g->nodes[pw].outputs[0])) < 0)
+      continue;
+    {
+      int64_t adm[5] = { 1, na, 1, 1, 2 };
+      if (!dims_are (&g->values[anv].t, 5, adm))
+        continue;
+    }
+    /* Concat (xy, wh, conf) on axis 4, then maybe the Reshape to rows */
+    ct = sole_consumer (g, cf);
+    if (!is_dev (g, ct, "Concat") || g->nodes[ct].n_inputs != 3
+        || g->nodes[ct].inputs[0] != g->nodes[ad].outputs[0]
+        || g->nodes[ct].inputs[1] != g->nodes[m2].outputs[0] || g->nodes[ct].inputs[2] != cf
+        || sole_consumer (g, g->nodes[ad].outputs[0]) != ct
+        || sole_consumer (g, g->nodes[m2].outputs[0]) != ct)
+      continue;
+    {
+      int ax;
+      if (!yv7_norm_axis (yv7_attr_int (&g->nodes[ct], "axis", 0), 5, &ax) || ax != 4)
+        continue;
+    }
+    fin = g->nodes[ct].outputs[0];
+    r2 = sole_consumer (g, fin);
+    if (is_dev (g, r2, "Reshape")) {
+      int64_t rows[3] = { N, na * H * W, no };
+      if (dims_are (&g->values[g->nodes[r2].outputs[0]].t, 3, rows))
+        fin = g->nodes[r2].outputs[0];
+      else
+        r2 = -1;
+    } else
+      r2 = -1;
+    if (g->values[fin].t.dtype != YV7_DT_FLOAT)
+      continue;
+    /* rewrite the Sigmoid node as the fused one */
+    {
+      char *op = strdup (YV7_OP_GRID_DECODE);
+      if (!op || !(ni = realloc (sg->inputs, sizeof (int) * 3))) {
+        free (op);
+        continue;   /* out of memory: the unfused graph still runs */
+      }
+      free (sg->op_type);
+      sg->op_type = op;
+    }
+    sg->inputs = ni;
+    sg->inputs[0] = x;
+    sg->inputs[1] = grv;
+    sg->inputs[2] = anv;
+    sg->n_inputs = 3;
+    sg->outputs[0] = fin;
+    sg->def = &grid_decode_def;
+    sg->fused_alpha = ((const float *) g->values[scv].t.data)[0];
+    g->values[fin].producer = i;
+    {
+      int gone[] = { r1, t, sp, m1, ad, pw, m2, ct, r2 };
+      for (size_t k = 0; k < sizeof gone / sizeof gone[0]; k++)
+        if (gone[k] >= 0)
+          g->nodes[gone[k]].dead = true;
+    }
+  }
 }

@@ -101,6 +101,8 @@ cl_supports (yv7_backend *b, const yv7_graph *g, const yv7_node *n)
 
   if (!x || n->outputs[0] < 0 || !fits_int (T (g, n->outputs[0])) || !fits_int (x))
     return false;
+  if (strcmp (op, YV7_OP_GRID_DECODE) == 0)
+    return true;   /* made by a pass for this backend, shapes checked there */
   if (strcmp (op, "Conv") == 0) {
     const yv7_tensor *w = T (g, n->inputs[1]);
     const char *pad = yv7_attr_string (n, "auto_pad", "NOTSET");
@@ -697,7 +699,8 @@ cl_prepare (yv7_backend *b, yv7_graph *g, yv7_error *err)
       return s;
     /* data inputs that are constants live in buffers of their own */
     if (strcmp (n->op_type, "Conv") && strcmp (n->op_type, "BatchNormalization")) {
-      int n_data = !strcmp (n->op_type, "Concat") ? n->n_inputs
+      int n_data = !strcmp (n->op_type, "Concat") || !strcmp (n->op_type, YV7_OP_GRID_DECODE)
+          ? n->n_inputs
           : (!strcmp (n->op_type, "Add") || !strcmp (n->op_type, "Sub")
              || !strcmp (n->op_type, "Mul") || !strcmp (n->op_type, "Div")
              || !strcmp (n->op_type, "Pow") || !strcmp (n->op_type, "MatMul")) ? 2 : 1;
@@ -1224,6 +1227,16 @@ enq_node (cl_backend *be, const yv7_graph *g, int i)
     return yv7_cl_launch (&be->cl, "matmul_f32", 3, gsz, ARG (xm), ARG (xo),
         ARG (be->vals[n->inputs[1]].mem), ARG (bo), ARG (ym), ARG (yo), ARG (M),
         ARG (N), ARG (K), ARG (a_bs), ARG (b_bs), YV7_CL_END);
+  }
+  if (!strcmp (op, YV7_OP_GRID_DECODE)) {
+    const yv7_tensor *an = T (g, n->inputs[2]);
+    int na = (int) an->dims[1], no = (int) (x->dims[1] / na), HW = (int) (x->dims[2] * x->dims[3]);
+    size_t gsz[3] = { (size_t) no, (size_t) HW, (size_t) (x->dims[0] * na) };
+    uint go = eoff (be, g, n->inputs[1]), ao = eoff (be, g, n->inputs[2]);
+    float scale = n->fused_alpha;
+    return yv7_cl_launch (&be->cl, "yolo_grid_decode", 3, gsz, ARG (xm), ARG (xo),
+        ARG (be->vals[n->inputs[1]].mem), ARG (go), ARG (be->vals[n->inputs[2]].mem),
+        ARG (ao), ARG (ym), ARG (yo), ARG (no), ARG (HW), ARG (na), ARG (scale), YV7_CL_END);
   }
   if (!strcmp (op, "ReduceMax"))
     return enq_reduce (be, g, n, false);

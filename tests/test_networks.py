@@ -204,14 +204,14 @@ class Runner:
         cmd = [self.args.infer, '--model', model, '--input', inp, '--outdir', out]
         if self.args.device:
             cmd += ['--device', self.args.device]
-        env = dict(os.environ)
+        env = dict(os.environ, YV7_PROFILE='1')   # the profile lists the nodes run
         if self.args.kernels:
             env['YV7_KERNELS'] = self.args.kernels
         rc, text, secs = run(cmd, timeout=self.args.timeout, env=env)
         if rc != 0:
             raise Failure('yolov7-infer failed (%s): %s\n%s' % (rc, ' '.join(cmd),
                                                                tail(text)))
-        return out, secs
+        return out, secs, text
 
     # -- comparison -----------------------------------------------------------------
 
@@ -314,9 +314,14 @@ class Runner:
             err, worst = self.compare(ref, other, case, got_label='ort_noopt')
             extra = '; ' + info
         else:
-            got, t['engine'] = self.engine(case, model, inp)
+            got, t['engine'], text = self.engine(case, model, inp)
             err, worst = self.compare(ref, got, case)
-            extra = ''
+            # --grid heads run as one fused decode node each (the raw form has none)
+            fused = len(re.findall(r' yv7\.GridDecode ', text))
+            heads = 0 if case.form == 'raw' else len(case.strides())
+            if fused != heads:
+                raise Failure('%d fused head decodes ran, expected %d' % (fused, heads))
+            extra = '; %d heads fused' % fused
         prune(os.path.dirname(ref), case.name,
               {os.path.basename(ref), os.path.basename(other) if self.args.ort_only else ''})
         times = ', '.join('%s %.1fs' % (k, v) for k, v in t.items() if v)
