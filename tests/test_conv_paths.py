@@ -59,7 +59,7 @@ CONFIGS = [
     ('winograd off', {'YV7_KERNELS': 'cpu', 'YV7_WINOGRAD': '0'}),
     ('winograd on', {'YV7_KERNELS': 'cpu', 'YV7_WINOGRAD': '1'}),
     ('gpu kernels', {'YV7_KERNELS': 'gpu'}),
-] + [('gpu tile ' + t, {'YV7_KERNELS': 'gpu', 'YV7_GPU_TILE': t}) for t in 'lmts'] + [
+] + [('gpu tile ' + t, {'YV7_KERNELS': 'gpu', 'YV7_GPU_TILE': t}) for t in 'lmtsLM'] + [
     # split K: uneven (3) and more splits than K has slices (32: some splits empty)
     ('gpu split 3', {'YV7_KERNELS': 'gpu', 'YV7_GPU_TILE': 't', 'YV7_GPU_SPLIT': '3'}),
     ('gpu split 32', {'YV7_KERNELS': 'gpu', 'YV7_GPU_TILE': 's', 'YV7_GPU_SPLIT': '32'}),
@@ -102,7 +102,8 @@ def main():
     ap.add_argument('--workdir', required=True)
     ap.add_argument('--device', default='auto')
     ap.add_argument('--configs', default='',
-                    help='run only the configurations whose label contains this')
+                    help='run only the configurations whose label contains one of these '
+                    '(comma-separated)')
     a = ap.parse_args()
     os.makedirs(a.workdir, exist_ok=True)
     rng = np.random.default_rng(7)
@@ -125,7 +126,7 @@ def main():
         for f in os.listdir(tune_dir) if os.path.isdir(tune_dir) else []:
             os.remove(os.path.join(tune_dir, f))
         for cfg, cfg_env in CONFIGS:
-            if a.configs not in cfg:
+            if not any(c in cfg for c in a.configs.split(',')):
                 continue
             env = dict(os.environ, **cfg_env)
             if 'YV7_GPU_TUNE' in cfg_env:

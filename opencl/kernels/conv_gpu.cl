@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* conv_gpu.cl: convolution for GPUs, an implicit GEMM (output channels x
  * output pixels, K = ICg*KH*KW) in the classic shape: a work-group of
- * LX x LY work-items owns a BM x BN output tile, stages GK-deep slices of
+ * LX x LY work-items owns a BM x BN output tile, stages GK-deep (16 or 32) slices of
  * the weights and of the (never materialised) im2col matrix in __local
  * memory, and each work-item accumulates a TM x TN register tile read from
  * __local as float4s (a quarter of the shared-memory instructions of scalar
@@ -18,8 +18,6 @@
  * activation.  Layers with small maps and deep K (20x20 maps, K = 4608)
  * otherwise leave most of a GPU idle.
  * global: (ceil (OH*OW / BN) * LX, ceil (OCg / BM) * LY, N*G*S), local (LX, LY) */
-
-#define GK 16
 
 /* Registers ra/rb <- the weight and im2col elements of the slice at ks that
  * this work-item stages (zero outside the matrices). */
@@ -41,7 +39,7 @@
     } \
   } while (0)
 
-#define CONV_GEMM(NAME, BM, BN, TM, TN) \
+#define CONV_GEMM(NAME, BM, BN, TM, TN, GKV) \
 __kernel __attribute__ ((reqd_work_group_size (BN / TN, BM / TM, 1))) void \
 NAME (__global const float *x, uint x_off, __global const float *w, uint w_off, \
     __global const int2 *kt, __global const float *bias, uint b_off, int has_bias, \
@@ -49,7 +47,7 @@ NAME (__global const float *x, uint x_off, __global const float *w, uint w_off, 
     int C, int H, int W, int OC, int OH, int OW, int SH, int SW, int PH, int PW, \
     int KK, int G, int act, float alpha, int S, __global float *part) \
 { \
-  enum { LX = BN / TN, LY = BM / TM, NT = LX * LY, RA = BM + 4, \
+  enum { GK = GKV, LX = BN / TN, LY = BM / TM, NT = LX * LY, RA = BM + 4, \
     NA = BM * GK / NT, NB = BN * GK / NT, KB = NT / BN }; \
   __local float4 As4[GK * RA / 4];   /* row kk at As4[kk * RA / 4]; +4: fewer store conflicts */ \
   __local float4 Bs4[GK * BN / 4]; \
@@ -124,11 +122,13 @@ NAME (__global const float *x, uint x_off, __global const float *w, uint w_off, 
   } \
 }
 
-/* BM x BN outputs, TM x TN a work-item (multiples of 4) */
-CONV_GEMM (conv_gemm_l, 128, 128, 8, 8)
-CONV_GEMM (conv_gemm_m, 64, 128, 4, 8)
-CONV_GEMM (conv_gemm_t, 32, 128, 4, 8)
-CONV_GEMM (conv_gemm_s, 64, 64, 4, 4)
+/* BM x BN outputs, TM x TN a work-item (multiples of 4), GK-deep slices */
+CONV_GEMM (conv_gemm_l, 128, 128, 8, 8, 16)
+CONV_GEMM (conv_gemm_m, 64, 128, 4, 8, 16)
+CONV_GEMM (conv_gemm_t, 32, 128, 4, 8, 16)
+CONV_GEMM (conv_gemm_s, 64, 64, 4, 4, 16)
+CONV_GEMM (conv_gemm_l32, 128, 128, 8, 8, 32)
+CONV_GEMM (conv_gemm_m32, 64, 128, 4, 8, 32)
 
 /* Sum the S partial results of a split-K conv, add bias, activate.
  * global: (N*OC*P) */
