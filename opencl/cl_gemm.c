@@ -24,6 +24,12 @@ static const struct {
    * __local memory; only the measured choice tries them */
   { "conv_gemm_l32", "L", 128, 128, 8, 8, 0 },
   { "conv_gemm_m32", "M", 64, 128, 4, 8, 0 },
+  /* the same with the accumulators in named vectors rather than an array
+   * (see conv_gpu.cl): not yet measured on a GPU, so measured choice only */
+  { "conv_gemm_lv", "lv", 128, 128, 8, 8, 0 },
+  { "conv_gemm_mv", "mv", 64, 128, 4, 8, 0 },
+  { "conv_gemm_sv", "sv", 64, 64, 4, 4, 0 },
+  { "conv_gemm_lv32", "Lv", 128, 128, 8, 8, 0 },
 };
 #define N_TILES ((int) (sizeof tiles / sizeof tiles[0]))
 #define GK 16              /* conv_gpu.cl's smaller K slice */

@@ -59,7 +59,8 @@ CONFIGS = [
     ('winograd off', {'YV7_KERNELS': 'cpu', 'YV7_WINOGRAD': '0'}),
     ('winograd on', {'YV7_KERNELS': 'cpu', 'YV7_WINOGRAD': '1'}),
     ('gpu kernels', {'YV7_KERNELS': 'gpu'}),
-] + [('gpu tile ' + t, {'YV7_KERNELS': 'gpu', 'YV7_GPU_TILE': t}) for t in 'lmtsLM'] + [
+] + [('gpu tile ' + t, {'YV7_KERNELS': 'gpu', 'YV7_GPU_TILE': t})
+     for t in ['l', 'm', 't', 's', 'L', 'M', 'lv', 'mv', 'sv', 'Lv']] + [
     # split K: uneven (3) and more splits than K has slices (32: some splits empty)
     ('gpu split 3', {'YV7_KERNELS': 'gpu', 'YV7_GPU_TILE': 't', 'YV7_GPU_SPLIT': '3'}),
     ('gpu split 32', {'YV7_KERNELS': 'gpu', 'YV7_GPU_TILE': 's', 'YV7_GPU_SPLIT': '32'}),
