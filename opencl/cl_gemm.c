@@ -188,13 +188,21 @@ yv7_gemm_tune (yv7_cl *cl, const yv7_conv_shape *s, const yv7_gemm_args *a,
   yv7_gemm_plan c[N_TILES * 8];
   int n = candidates (cl, s, c, N_TILES * 8);
   double best_ms = -1;
+  yv7_status first_error = YV7_OK;
   *best = c[0];
   for (int i = 0; i < n; i++) {
     double t0, ms = 0;
     int reps = 0;
-    yv7_status st = yv7_gemm_enqueue (cl, s, c[i], a);   /* first use compiles */
-    if (st != YV7_OK || clFinish (cl->queue) != CL_SUCCESS)
-      return st != YV7_OK ? st : YV7_E_DEVICE;
+    /* first use compiles; a candidate the device cannot launch (work-group
+     * or __local memory too big for it) is skipped, not an error */
+    yv7_status st = yv7_gemm_enqueue (cl, s, c[i], a);
+    if (st != YV7_OK) {
+      if (first_error == YV7_OK)
+        first_error = st;
+      continue;
+    }
+    if (clFinish (cl->queue) != CL_SUCCESS)
+      return YV7_E_DEVICE;
     /* repeat until 2 ms or 20 runs, whichever first: the mean of a few
      * back-to-back runs, as the network runs them */
     t0 = yv7_cl_now_ms ();
@@ -214,7 +222,7 @@ yv7_gemm_tune (yv7_cl *cl, const yv7_conv_shape *s, const yv7_gemm_args *a,
       *best = c[i];
     }
   }
-  return YV7_OK;
+  return best_ms < 0 ? (first_error != YV7_OK ? first_error : YV7_E_DEVICE) : YV7_OK;
 }
 
 const char *

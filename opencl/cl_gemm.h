@@ -35,7 +35,9 @@ size_t yv7_gemm_part_bytes (const yv7_conv_shape *s, yv7_gemm_plan p);
 size_t yv7_gemm_tune_part_bytes (const yv7_cl *cl, const yv7_conv_shape *s);
 
 /* Time every candidate plan on the device with the layer's own buffers
- * (a->part must hold yv7_gemm_tune_part_bytes) and return the fastest. */
+ * (a->part must hold yv7_gemm_tune_part_bytes) and return the fastest.
+ * Candidates the device refuses to launch are skipped; an error only when
+ * none runs. */
 yv7_status yv7_gemm_tune (yv7_cl *cl, const yv7_conv_shape *s, const yv7_gemm_args *a,
     yv7_gemm_plan *best);
 
