@@ -32,6 +32,7 @@ typedef struct {
   bool runtime_pack; /* Conv with non-constant weights: pack at every run */
   bool wino;         /* Conv: Winograd F(4x4,3x3); packed holds U */
   bool *skip;        /* Concat: inputs already written in place */
+  yv7_conv_shape shape;  /* Conv: geometry, set once in prepare_conv */
   yv7_gemm_plan gplan;   /* Conv, GPU kernels: tile and K splits */
 } dev_node;
 
@@ -524,6 +525,7 @@ prepare_conv (cl_backend *be, const yv7_graph *g, int i, yv7_error *err)
   dev_node *dn = &be->nodes[i];
   yv7_status s;
 
+  conv_geometry (g, n, &dn->shape);
   if (n->n_inputs > 2 && n->inputs[2] >= 0) {
     if (g->values[n->inputs[2]].is_const
         && (s = const_buffer (be, g, n->inputs[2], err)) != YV7_OK)
@@ -532,11 +534,9 @@ prepare_conv (cl_backend *be, const yv7_graph *g, int i, yv7_error *err)
   if (be->cl.gpu_kernels) {
     /* the GPU GEMM reads the weights in the ONNX layout as they are, and
      * the layer's im2col table */
-    yv7_conv_shape cs;
     size_t tb;
     int *kt;
-    conv_geometry (g, n, &cs);
-    if (!(kt = yv7_gemm_ktable (&cs, &tb)))
+    if (!(kt = yv7_gemm_ktable (&dn->shape, &tb)))
       return yv7_set_error (err, YV7_E_NOMEM, "Conv node '%s': out of memory for "
           "its im2col table (or dilation past 65535)", n->name);
     s = make_buffer (be, kt, tb, &dn->packed, "uploading an im2col table", err);
@@ -842,14 +842,13 @@ plan_gpu_convs (cl_backend *be, const yv7_graph *g, yv7_error *err)
   if (tune) {
     yv7_gemm_cache_load (&be->gcache, &be->cl);
     for (int i = 0; i < g->n_nodes; i++) {
-      yv7_conv_shape cs;
+      const yv7_conv_shape *cs = &be->nodes[i].shape;
       yv7_gemm_plan p;
       size_t b;
       if (g->nodes[i].dead || g->nodes[i].on_host || strcmp (g->nodes[i].op_type, "Conv"))
         continue;
-      conv_geometry (g, &g->nodes[i], &cs);
-      if (!yv7_gemm_cache_find (&be->gcache, &cs, &p)
-          && (b = yv7_gemm_tune_part_bytes (&be->cl, &cs)) > need)
+      if (!yv7_gemm_cache_find (&be->gcache, cs, &p)
+          && (b = yv7_gemm_tune_part_bytes (&be->cl, cs)) > need)
         need = b;
     }
   }
@@ -860,23 +859,22 @@ plan_gpu_convs (cl_backend *be, const yv7_graph *g, yv7_error *err)
   }
   for (int i = 0; i < g->n_nodes; i++) {
     const yv7_node *n = &g->nodes[i];
-    yv7_conv_shape cs;
+    const yv7_conv_shape *cs = &be->nodes[i].shape;
     yv7_gemm_plan *p = &be->nodes[i].gplan;
     if (n->dead || n->on_host || strcmp (n->op_type, "Conv"))
       continue;
-    conv_geometry (g, n, &cs);
     if (!tune)
-      *p = yv7_gemm_heuristic (&be->cl, &cs);
-    else if (!yv7_gemm_cache_find (&be->gcache, &cs, p)) {
+      *p = yv7_gemm_heuristic (&be->cl, cs);
+    else if (!yv7_gemm_cache_find (&be->gcache, cs, p)) {
       yv7_gemm_args a;
       gemm_args (be, g, n, &a);
-      if ((s = yv7_gemm_tune (&be->cl, &cs, &a, p)) != YV7_OK)
+      if ((s = yv7_gemm_tune (&be->cl, cs, &a, p)) != YV7_OK)
         return yv7_set_error (err, s, "Conv node '%s': timing its GPU kernels on %s "
             "failed (%s)", n->name, be->cl.name, yv7_status_name (s));
-      yv7_gemm_cache_add (&be->gcache, &be->cl, &cs, *p);
+      yv7_gemm_cache_add (&be->gcache, &be->cl, cs, *p);
     }
-    if (yv7_gemm_part_bytes (&cs, *p) > final)
-      final = yv7_gemm_part_bytes (&cs, *p);
+    if (yv7_gemm_part_bytes (cs, *p) > final)
+      final = yv7_gemm_part_bytes (cs, *p);
   }
   yv7_gemm_cache_clear (&be->gcache);
   if (final != need) {   /* keep only what the chosen plans use */
@@ -896,7 +894,7 @@ plan_gpu_convs (cl_backend *be, const yv7_graph *g, yv7_error *err)
 static yv7_status
 enq_conv (cl_backend *be, const yv7_graph *g, const yv7_node *n, dev_node *dn)
 {
-  yv7_conv_shape cs;
+  const yv7_conv_shape *cs = &dn->shape;
   int C, H, W, OC, OH, OW, KH, KW, SH, SW, PH, PW, DH, DW, G, OCg, OCB, N;
   int has_bias = n->n_inputs > 2 && n->inputs[2] >= 0, act = n->fused_act;
   float alpha = n->fused_alpha;
@@ -906,14 +904,14 @@ enq_conv (cl_backend *be, const yv7_graph *g, const yv7_node *n, dev_node *dn)
   size_t gsz[3];
   yv7_status s;
 
-  conv_geometry (g, n, &cs);
   if (be->cl.gpu_kernels) {
     yv7_gemm_args a;
     gemm_args (be, g, n, &a);
-    return yv7_gemm_enqueue (&be->cl, &cs, dn->gplan, &a);
+    return yv7_gemm_enqueue (&be->cl, cs, dn->gplan, &a);
   }
-  C = cs.C, H = cs.H, W = cs.W, OC = cs.OC, OH = cs.OH, OW = cs.OW, KH = cs.KH, KW = cs.KW;
-  SH = cs.SH, SW = cs.SW, PH = cs.PH, PW = cs.PW, DH = cs.DH, DW = cs.DW, G = cs.G, N = cs.N;
+  C = cs->C, H = cs->H, W = cs->W, OC = cs->OC, OH = cs->OH, OW = cs->OW, KH = cs->KH;
+  KW = cs->KW, SH = cs->SH, SW = cs->SW, PH = cs->PH, PW = cs->PW, DH = cs->DH, DW = cs->DW;
+  G = cs->G, N = cs->N;
   OCg = OC / G, OCB = (OCg + 7) / 8;
   gsz[0] = (size_t) (OW + 7) / 8, gsz[1] = (size_t) OH, gsz[2] = (size_t) N * G * OCB;
   if (dn->runtime_pack) {
