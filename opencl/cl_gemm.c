@@ -225,13 +225,6 @@ yv7_gemm_tune (yv7_cl *cl, const yv7_conv_shape *s, const yv7_gemm_args *a,
   return best_ms < 0 ? (first_error != YV7_OK ? first_error : YV7_E_DEVICE) : YV7_OK;
 }
 
-const char *
-yv7_gemm_plan_name (yv7_gemm_plan p, char *buf, size_t size)
-{
-  snprintf (buf, size, "%s/k%d", tiles[p.tile].name, p.split);
-  return buf;
-}
-
 /* ---- remembered plans ---- */
 
 #define SHAPE_FMT "%d %d %d %d %d %d %d %d %d %d %d %d %d %d %d %d"

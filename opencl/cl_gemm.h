@@ -48,8 +48,6 @@ yv7_status yv7_gemm_enqueue (yv7_cl *cl, const yv7_conv_shape *s, yv7_gemm_plan 
  * NULL when out of memory or the geometry does not fit its fields. */
 int *yv7_gemm_ktable (const yv7_conv_shape *s, size_t *bytes);
 
-const char *yv7_gemm_plan_name (yv7_gemm_plan p, char *buf, size_t size);
-
 /* Plans measured before, one line per layer shape, in the cache directory
  * next to the program binaries (file named by the device and kernels). */
 typedef struct {

@@ -440,27 +440,28 @@ yv7_cl_kernel (yv7_cl *cl, const char *name, yv7_error *err)
   return k;
 }
 
-static yv7_status
-launch_va (yv7_cl *cl, const char *kernel, int work_dim, const size_t *global,
-    const size_t *local, va_list ap)
+yv7_status
+yv7_cl_launch_local (yv7_cl *cl, const char *kernel, int work_dim,
+    const size_t *global, const size_t *local, ...)
 {
   /* errors from here are reported by the caller's context; keep a local one */
   yv7_error e;
   cl_kernel k = yv7_cl_kernel (cl, kernel, &e);
-  cl_int rc;
+  va_list ap;
+  cl_int rc = CL_SUCCESS;
 
   if (!k)
     return e.code;
-  for (int i = 0;; i++) {
+  va_start (ap, local);
+  for (int i = 0; rc == CL_SUCCESS; i++) {
     size_t size = va_arg (ap, size_t);
-    const void *ptr;
     if (size == 0)
       break;
-    ptr = va_arg (ap, const void *);
-    rc = clSetKernelArg (k, (cl_uint) i, size, ptr);
-    if (rc != CL_SUCCESS)
-      return YV7_E_DEVICE;
+    rc = clSetKernelArg (k, (cl_uint) i, size, va_arg (ap, const void *));
   }
+  va_end (ap);
+  if (rc != CL_SUCCESS)
+    return YV7_E_DEVICE;
   for (int d = 0; d < work_dim; d++)
     if (global[d] == 0)
       return YV7_OK;   /* empty tensor: nothing to do */
@@ -469,18 +470,6 @@ launch_va (yv7_cl *cl, const char *kernel, int work_dim, const size_t *global,
   return rc == CL_SUCCESS ? YV7_OK
       : (rc == CL_OUT_OF_RESOURCES || rc == CL_MEM_OBJECT_ALLOCATION_FAILURE
           ? YV7_E_NOMEM : YV7_E_DEVICE);
-}
-
-yv7_status
-yv7_cl_launch_local (yv7_cl *cl, const char *kernel, int work_dim,
-    const size_t *global, const size_t *local, ...)
-{
-  va_list ap;
-  yv7_status s;
-  va_start (ap, local);
-  s = launch_va (cl, kernel, work_dim, global, local, ap);
-  va_end (ap);
-  return s;
 }
 
 yv7_status
