@@ -7,24 +7,13 @@
  *   test-engine MODEL.onnx */
 #include <yolov7/yolov7.h>
 
+#include "check.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-static int passed, failed;
-
-static void
-check (int ok, const char *what, const char *detail)
-{
-  printf ("%s - %s%s%s\n", ok ? "ok  " : "FAIL", what, detail ? ": " : "",
-      detail ? detail : "");
-  if (ok)
-    passed++;
-  else
-    failed++;
-}
 
 /* A 385x289 frame (odd size: catches stride bugs) with smooth content. */
 static unsigned char *
@@ -131,6 +120,5 @@ out:
   yv7_engine_free (a);
   yv7_engine_free (b);
   yv7_engine_free (ref);
-  printf ("%d passed, %d failed\n", passed, failed);
-  return failed ? 1 : 0;
+  return check_summary ();
 }

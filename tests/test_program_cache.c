@@ -9,25 +9,14 @@
  *   test-program-cache MODEL.onnx */
 #include <yolov7/yolov7.h>
 
+#include "check.h"
+
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-static int passed, failed;
-
-static void
-check (int ok, const char *what, const char *detail)
-{
-  printf ("%s - %s%s%s\n", ok ? "ok  " : "FAIL", what, detail ? ": " : "",
-      detail ? detail : "");
-  if (ok)
-    passed++;
-  else
-    failed++;
-}
 
 /* Load the model, run it on a fixed input, return a copy of output 0 (or
  * NULL, with the reason in msg). */
@@ -226,6 +215,5 @@ main (int argc, char **argv)
 
 out:
   free (base);
-  printf ("%d passed, %d failed\n", passed, failed);
-  return failed ? 1 : 0;
+  return check_summary ();
 }
