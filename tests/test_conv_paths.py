@@ -41,6 +41,9 @@ CASES = [
     ('direct-3x3-small-map', 1, 24, 13, 11, 40, 3, 1, 1, 1, 1, 'leaky'),
     ('direct-3x3-64ch-pad1', 1, 64, 21, 37, 64, 3, 1, 1, 1, 1, 'leaky'),
     ('direct-3x3-stride2-20x20', 1, 32, 40, 40, 24, 3, 2, 1, 1, 1, None),
+    # 32-output rows: 52 = one full tile and one with 20 valid outputs
+    ('direct-3x3-w32-52-wide', 1, 16, 9, 52, 24, 3, 1, 1, 1, 1, 'leaky'),
+    ('direct-3x3-w32-stride2', 1, 8, 11, 127, 16, 3, 2, 1, 1, 1, None),
     ('direct-3x3-stride2-pad0-odd', 1, 16, 33, 35, 16, 3, 2, 0, 1, 1, None),
     ('direct-3x3-stride2', 1, 16, 41, 47, 24, 3, 2, 1, 1, 1, 'silu'),
     ('direct-3x3-dilation2', 1, 16, 33, 33, 16, 3, 1, 2, 1, 2, None),

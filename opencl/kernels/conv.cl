@@ -27,17 +27,19 @@ conv_pack_weights (__global const float *w, uint w_off, __global float *p,
 
 /* The wide tile: 8 output channels x 16 outputs, float16 accumulators
  * acc0..acc7 (16 registers on AVX2, 8 on AVX-512).  FMA8_TO is one input
- * channel and tap: the 8 packed weights wv times the 16 inputs xv; FMA8
- * accumulates into a0..a7. */
+ * channel and tap: the 8 packed weights at wv times the 16 inputs xv; FMA8
+ * accumulates into a0..a7.  The weights are read one by one, not as a
+ * float8, so that the compiler broadcasts each straight from memory (a
+ * float8 load costs a shuffle per weight on the FMA ports). */
 #define FMA8_TO(acc, xv, wv) do { \
-    acc##0 = fma ((float16) ((wv).s0), (xv), acc##0); \
-    acc##1 = fma ((float16) ((wv).s1), (xv), acc##1); \
-    acc##2 = fma ((float16) ((wv).s2), (xv), acc##2); \
-    acc##3 = fma ((float16) ((wv).s3), (xv), acc##3); \
-    acc##4 = fma ((float16) ((wv).s4), (xv), acc##4); \
-    acc##5 = fma ((float16) ((wv).s5), (xv), acc##5); \
-    acc##6 = fma ((float16) ((wv).s6), (xv), acc##6); \
-    acc##7 = fma ((float16) ((wv).s7), (xv), acc##7); \
+    acc##0 = fma ((float16) ((wv)[0]), (xv), acc##0); \
+    acc##1 = fma ((float16) ((wv)[1]), (xv), acc##1); \
+    acc##2 = fma ((float16) ((wv)[2]), (xv), acc##2); \
+    acc##3 = fma ((float16) ((wv)[3]), (xv), acc##3); \
+    acc##4 = fma ((float16) ((wv)[4]), (xv), acc##4); \
+    acc##5 = fma ((float16) ((wv)[5]), (xv), acc##5); \
+    acc##6 = fma ((float16) ((wv)[6]), (xv), acc##6); \
+    acc##7 = fma ((float16) ((wv)[7]), (xv), acc##7); \
   } while (0)
 #define FMA8(xv, wv) FMA8_TO (a, xv, wv)
 
@@ -69,13 +71,16 @@ conv_pack_weights (__global const float *w, uint w_off, __global float *p,
   } while (0)
 
 /* 1x1, stride 1, no padding: a GEMM over the flattened pixels, so small
- * feature maps waste no lanes on row ends.  global: (ceil (HW / 16), N*G*OCB) */
+ * feature maps waste no lanes on row ends.  The output channel block is
+ * the fastest id, so the work-items that read the same input panel run one
+ * after another on a core and find it in cache.
+ * global: (N*G*OCB, ceil (HW / 16)) */
 __kernel void
 conv1x1_w16 (__global const float *x, uint x_off,
     __global const float *wp, __global const float *bias, uint b_off, int has_bias,
     __global float *y, uint y_off, int C, int HW, int OC, int G, int act, float alpha)
 {
-  int pb = get_global_id (0), z = get_global_id (1);
+  int pb = get_global_id (1), z = get_global_id (0);
   int OCg = OC / G, ICg = C / G, OCB = (OCg + 7) / 8;
   int ocb = z % OCB, t = z / OCB, g = t % G, n = t / G;
   int p0 = pb * 16, np = min (16, HW - p0);
@@ -86,7 +91,7 @@ conv1x1_w16 (__global const float *x, uint x_off,
   if (np == 16) {
     for (int ic = 0; ic < ICg; ic++) {
       float16 xv = vload16 (0, xp + (size_t) ic * HW);
-      float8 wv = vload8 (ic, wc);
+      __global const float *wv = wc + (size_t) ic * 8;
       FMA8 (xv, wv);
     }
   } else {
@@ -96,7 +101,7 @@ conv1x1_w16 (__global const float *x, uint x_off,
     for (int ic = 0; ic < ICg; ic++) {
       __global const float *r = xp + (size_t) ic * HW;
       float16 xv = GATHER16 (r, li);
-      float8 wv = vload8 (ic, wc);
+      __global const float *wv = wc + (size_t) ic * 8;
       FMA8 (xv, wv);
     }
   }
@@ -104,13 +109,72 @@ conv1x1_w16 (__global const float *x, uint x_off,
       g * OCg, bias, b_off, has_bias, act, alpha);
 }
 
-/* Any kernel size, stride and dilation: 16 outputs of one row.  For each
- * tap the 16 inputs are one contiguous (stride 1) or even-lane (stride 2)
- * vector load when the tile's valid outputs read inside the row (lanes past
- * the row end compute unused values from inside the same plane); taps that
- * reach into the padding gather with bounds checks.  The rows the kernel
- * overlaps are found once, so no tap tests its row.
- * global: (ceil (OW / 16), OH, N*G*OCB) */
+/* The 16 inputs of one tap for the output lanes whose input columns are
+ * ix (ix.s0 = base): one contiguous (stride 1) or even-lane (stride 2)
+ * vector load when the valid lanes (the first span / SW + 1) read inside
+ * the row and the load stays inside the plane (room elements from the row
+ * start; lanes past the row end compute unused values), else a gather with
+ * bounds checks that reads zeros for the padding and the invalid lanes. */
+static inline __attribute__ ((always_inline)) float16
+tap16 (__global const float *row, int base, int span, int room, int W, int SW,
+    int16 ix, int16 lane_ok)
+{
+  int16 ok, c;
+  if (SW == 1 && base >= 0 && base + span < W && base + 16 <= room)
+    return vload16 (0, row + base);
+  if (SW == 2 && base >= 0 && base + span < W && base + 32 <= room) {
+    float16 lo = vload16 (0, row + base), hi = vload16 (1, row + base);
+    return (float16) (lo.even, hi.even);
+  }
+  ok = lane_ok & (ix >= 0) & (ix < W);
+  c = select ((int16) 0, ix, ok);
+  return select ((float16) 0.0f, GATHER16 (row, c), ok);
+}
+
+/* The part conv2d_w16 and conv2d_w32 share: the work-item's ids (output
+ * channel block fastest, so the work-items that read the same input rows
+ * run one after another), its first output column ox0 and valid count nx
+ * for a tile of TW outputs, and the kernel rows ky0..ky1 that fall inside
+ * the input. */
+#define CONV2D_SETUP(TW) \
+  int z = get_global_id (0), oxb = get_global_id (1), oy = get_global_id (2); \
+  int OCg = OC / G, ICg = C / G, OCB = (OCg + 7) / 8; \
+  int ocb = z % OCB, t = z / OCB, g = t % G, n = t / G; \
+  int ox0 = oxb * (TW), nx = min ((TW), OW - ox0); \
+  int ix0 = ox0 * SW - PW, iy0 = oy * SH - PH; \
+  int ky0 = 0, ky1 = KH; \
+  __global const float *xg = x + x_off + (size_t) (n * C + g * ICg) * H * W; \
+  __global const float *wg = wp + (size_t) (g * OCB + ocb) * ICg * KH * KW * 8; \
+  size_t plane = (size_t) H * W; \
+  int16 l = (int16) (0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15); \
+  while (ky0 < KH && iy0 + ky0 * DH < 0) \
+    ky0++; \
+  while (ky1 > ky0 && iy0 + (ky1 - 1) * DH >= H) \
+    ky1--
+
+/* Runs BODY for each input channel ic and kernel tap (ky, kx) inside the
+ * input, with row the input row, base its first column for the tile, room
+ * the elements from the row start to the plane end and wk + kx * 8 the
+ * tap's 8 packed weights. */
+#define CONV2D_FOR_TAPS(BODY) \
+  for (int ic = 0; ic < ICg; ic++) { \
+    __global const float *xc = xg + ic * plane; \
+    __global const float *wc = wg + (size_t) ic * KH * KW * 8; \
+    for (int ky = ky0; ky < ky1; ky++) { \
+      int iy = iy0 + ky * DH; \
+      __global const float *row = xc + (size_t) iy * W; \
+      __global const float *wk = wc + ky * KW * 8; \
+      int room = (H - iy) * W; \
+      for (int kx = 0; kx < KW; kx++) { \
+        int base = ix0 + kx * DW; \
+        BODY \
+      } \
+    } \
+  }
+
+/* Any kernel size, stride and dilation: 8 output channels x 16 outputs of
+ * one row.  The rows the tile overlaps are found once, so no tap tests its
+ * row.  global: (N*G*OCB, ceil (OW / 16), OH) */
 __kernel void
 conv2d_w16 (__global const float *x, uint x_off,
     __global const float *wp, __global const float *bias, uint b_off, int has_bias,
@@ -119,74 +183,63 @@ conv2d_w16 (__global const float *x, uint x_off,
     int KH, int KW, int SH, int SW, int PH, int PW, int DH, int DW, int G,
     int act, float alpha)
 {
-  int oxb = get_global_id (0), oy = get_global_id (1), z = get_global_id (2);
-  int OCg = OC / G, ICg = C / G, OCB = (OCg + 7) / 8;
-  int ocb = z % OCB, t = z / OCB, g = t % G, n = t / G;
-  int ox0 = oxb * 16, nx = min (16, OW - ox0);
-  int ix0 = ox0 * SW - PW;
-  int iy0 = oy * SH - PH;
-  int ky0 = 0, ky1 = KH;
-  int span = (nx - 1) * SW;         /* from the first to the last valid lane */
-  int reach = SW == 1 ? 16 : 32;    /* elements a vector load touches */
+  CONV2D_SETUP (16);
+  int span = (nx - 1) * SW;
+  int16 ixl = ix0 + l * SW, lane_ok = l < nx;
   float16 a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;
-  __global const float *xg = x + x_off + (size_t) (n * C + g * ICg) * H * W;
-  __global const float *wg = wp + (size_t) (g * OCB + ocb) * ICg * KH * KW * 8;
-  size_t plane = (size_t) H * W;
-  int16 l = (int16) (0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-  int16 ixl = ix0 + l * SW;
-  int16 lane_ok = l < nx;
-  bool vec_ok = SW <= 2;
 
-  while (ky0 < KH && iy0 + ky0 * DH < 0)
-    ky0++;
-  while (ky1 > ky0 && iy0 + (ky1 - 1) * DH >= H)
-    ky1--;
-
-  for (int ic = 0; ic < ICg; ic++) {
-    __global const float *xc = xg + ic * plane;
-    __global const float *wc = wg + (size_t) ic * KH * KW * 8;
-    for (int ky = ky0; ky < ky1; ky++) {
-      int iy = iy0 + ky * DH;
-      __global const float *row = xc + (size_t) iy * W;
-      __global const float *wk = wc + ky * KW * 8;
-      int room = (H - iy) * W;      /* elements from the row start to the plane end */
-      for (int kx = 0; kx < KW; kx++) {
-        int base = ix0 + kx * DW;
-        float16 xv;
-        if (vec_ok && base >= 0 && base + span < W && base + reach <= room) {
-          if (SW == 1) {
-            xv = vload16 (0, row + base);
-          } else {
-            float16 lo = vload16 (0, row + base), hi = vload16 (1, row + base);
-            xv = (float16) (lo.even, hi.even);
-          }
-        } else {
-          int16 ix = ixl + kx * DW;
-          int16 ok = lane_ok & (ix >= 0) & (ix < W);
-          int16 c = select ((int16) 0, ix, ok);
-          xv = GATHER16 (row, c);
-          xv = select ((float16) 0.0f, xv, ok);
-        }
-        {
-          float8 wv = vload8 (kx, wk);
-          FMA8 (xv, wv);
-        }
-      }
-    }
-  }
+  CONV2D_FOR_TAPS ({
+    float16 xv = tap16 (row, base, span, room, W, SW, ixl + kx * DW, lane_ok);
+    FMA8 (xv, wk + kx * 8);
+  });
   STORE8 (a, y + y_off + ((size_t) (n * OC + g * OCg) * OH + oy) * OW + ox0,
       (size_t) OH * OW, nx, ocb, OCg, g * OCg, bias, b_off, has_bias, act, alpha);
 }
 
+/* conv2d_w16 with 32 outputs of the row a work-item, as two 16-lane halves
+ * that share each weight broadcast: twice the FMAs per weight load, for
+ * rows where 32-wide tiles waste no more lanes than 16-wide ones.
+ * global: (N*G*OCB, ceil (OW / 32), OH) */
+__kernel void
+conv2d_w32 (__global const float *x, uint x_off,
+    __global const float *wp, __global const float *bias, uint b_off, int has_bias,
+    __global float *y, uint y_off,
+    int C, int H, int W, int OC, int OH, int OW,
+    int KH, int KW, int SH, int SW, int PH, int PW, int DH, int DW, int G,
+    int act, float alpha)
+{
+  CONV2D_SETUP (32);
+  int n0 = min (16, nx), n1 = nx - n0;   /* valid lanes of each half */
+  int span0 = (n0 - 1) * SW, span1 = max (n1 - 1, 0) * SW;
+  int16 ixl0 = ix0 + l * SW, ixl1 = ixl0 + 16 * SW;
+  int16 ok0 = l < n0, ok1 = l < n1;
+  float16 a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;
+  float16 b0 = 0, b1 = 0, b2 = 0, b3 = 0, b4 = 0, b5 = 0, b6 = 0, b7 = 0;
+
+  CONV2D_FOR_TAPS ({
+    float16 x0 = tap16 (row, base, span0, room, W, SW, ixl0 + kx * DW, ok0);
+    float16 x1 = tap16 (row, base + 16 * SW, span1, room, W, SW, ixl1 + kx * DW, ok1);
+    FMA8_TO (a, x0, wk + kx * 8);
+    FMA8_TO (b, x1, wk + kx * 8);
+  });
+  {
+    __global float *yp = y + y_off + ((size_t) (n * OC + g * OCg) * OH + oy) * OW + ox0;
+    STORE8 (a, yp, (size_t) OH * OW, n0, ocb, OCg, g * OCg, bias, b_off, has_bias, act, alpha);
+    if (n1 > 0)
+      STORE8 (b, yp + 16, (size_t) OH * OW, n1, ocb, OCg, g * OCg, bias, b_off, has_bias,
+          act, alpha);
+  }
+}
+
 /* 1x1 GEMM, 8 channels x 32 pixels (two float16 rows of accumulators): twice
  * the FMAs per weight broadcast of conv1x1_w16, for maps of 32+ pixels.
- * global: (ceil (HW / 32), N*G*OCB) */
+ * global: (N*G*OCB, ceil (HW / 32)) */
 __kernel void
 conv1x1_w32 (__global const float *x, uint x_off,
     __global const float *wp, __global const float *bias, uint b_off, int has_bias,
     __global float *y, uint y_off, int C, int HW, int OC, int G, int act, float alpha)
 {
-  int pb = get_global_id (0), z = get_global_id (1);
+  int pb = get_global_id (1), z = get_global_id (0);
   int OCg = OC / G, ICg = C / G, OCB = (OCg + 7) / 8;
   int ocb = z % OCB, t = z / OCB, g = t % G, n = t / G;
   int p0 = pb * 32, np = min (32, HW - p0);
@@ -198,7 +251,7 @@ conv1x1_w32 (__global const float *x, uint x_off,
     for (int ic = 0; ic < ICg; ic++) {
       __global const float *r = xp + (size_t) ic * HW;
       float16 x0 = vload16 (0, r), x1 = vload16 (0, r + 16);
-      float8 wv = vload8 (ic, wc);
+      __global const float *wv = wc + (size_t) ic * 8;
       FMA8_TO (a, x0, wv);
       FMA8_TO (b, x1, wv);
     }
@@ -208,7 +261,7 @@ conv1x1_w32 (__global const float *x, uint x_off,
     for (int ic = 0; ic < ICg; ic++) {
       __global const float *r = xp + (size_t) ic * HW;
       float16 x0 = GATHER16 (r, c0), x1 = GATHER16 (r, c1);
-      float8 wv = vload8 (ic, wc);
+      __global const float *wv = wc + (size_t) ic * 8;
       FMA8_TO (a, x0, wv);
       FMA8_TO (b, x1, wv);
     }

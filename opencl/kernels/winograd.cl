@@ -62,27 +62,36 @@ wino_input (__global const float *x, uint x_off, __global float *v,
   }
 }
 
-/* global: (Tp / 16, OCB, N * 36) */
+/* M[k] = U[k] V[k] for each of the 36 points k: 8 output channels x 32
+ * tiles a work-item (as conv1x1_w32), the channel blocks fastest so the
+ * work-items that share a V panel run one after another.
+ * global: (OCB, Tp / 32, N * 36) */
 __kernel void
 wino_gemm (__global const float *v, __global const float *u, __global float *m,
     uint m_off, int C, int OC, int Tp)
 {
-  int tb = get_global_id (0), ocb = get_global_id (1), z = get_global_id (2);
+  int ocb = get_global_id (0), tb = get_global_id (1), z = get_global_id (2);
   int k = z % 36, OCB = (OC + 7) / 8;
   float16 a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;
-  __global const float *xp = v + (size_t) z * C * Tp + tb * 16;
+  float16 b0 = 0, b1 = 0, b2 = 0, b3 = 0, b4 = 0, b5 = 0, b6 = 0, b7 = 0;
+  __global const float *xp = v + (size_t) z * C * Tp + tb * 32;
   __global const float *wc = u + ((size_t) k * OCB + ocb) * C * 8;
   for (int ic = 0; ic < C; ic++) {
-    float16 xv = vload16 (0, xp + (size_t) ic * Tp);
-    float8 wv = vload8 (ic, wc);
-    FMA8 (xv, wv);
+    __global const float *r = xp + (size_t) ic * Tp;
+    float16 x0 = vload16 (0, r), x1 = vload16 (0, r + 16);
+    __global const float *wv = wc + (size_t) ic * 8;
+    FMA8_TO (a, x0, wv);
+    FMA8_TO (b, x1, wv);
   }
   {
-    __global float *mp = m + m_off + ((size_t) z * OC + ocb * 8) * Tp + tb * 16;
+    __global float *mp = m + m_off + ((size_t) z * OC + ocb * 8) * Tp + tb * 32;
     int nj = min (8, OC - ocb * 8);
-    float16 accs[8] = { a0, a1, a2, a3, a4, a5, a6, a7 };
-    for (int j = 0; j < nj; j++)
-      vstore16 (accs[j], 0, mp + (size_t) j * Tp);
+    float16 as[8] = { a0, a1, a2, a3, a4, a5, a6, a7 };
+    float16 bs[8] = { b0, b1, b2, b3, b4, b5, b6, b7 };
+    for (int j = 0; j < nj; j++) {
+      vstore16 (as[j], 0, mp + (size_t) j * Tp);
+      vstore16 (bs[j], 0, mp + (size_t) j * Tp + 16);
+    }
   }
 }
 
