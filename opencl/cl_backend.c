@@ -31,6 +31,7 @@ typedef struct {
   cl_mem aux;        /* Conv: bias; BN: shift */
   bool runtime_pack; /* Conv with non-constant weights: pack at every run */
   bool wino;         /* Conv: Winograd F(4x4,3x3); packed holds U */
+  int col_rows;      /* Conv: output rows per im2col band, 0 = direct kernel */
   bool *skip;        /* Concat: inputs already written in place */
   yv7_conv_shape shape;  /* Conv: geometry, set once in prepare_conv */
   yv7_gemm_plan gplan;   /* Conv, GPU kernels: tile and K splits */
@@ -47,8 +48,9 @@ typedef struct {
   dev_node *nodes;
   int n_vals, n_nodes;
   cl_event done;
-  cl_mem scratch;            /* Winograd V and M, shared by all such Convs */
+  cl_mem scratch;            /* Winograd V and M or an im2col band, shared */
   size_t scratch_size, scratch_m;   /* bytes; M's byte offset in scratch */
+  size_t col_size;           /* bytes of the largest im2col band */
   cl_mem gpart;              /* GPU kernels: split-K partial sums, shared */
   size_t gpart_size;
   yv7_gemm_cache gcache;     /* GPU kernels: plans measured on this device */
@@ -457,8 +459,10 @@ use_winograd (const cl_backend *be, const yv7_graph *g, const yv7_node *n)
   /* measured on PoCL (YV7_PROFILE, yolov7-tiny and yolov7 at 640): with 32
    * or 64 channels the transforms (memory-bound, and out of cache on big
    * maps) cost as much as or more than they save; from 128 channels
-   * Winograd wins 2x (40x40) to 5x (20x20) */
-  return w->dims[1] >= 128 && w->dims[0] >= 128 && tiles >= 8;
+   * Winograd wins 2x (40x40) to 5x (20x20) over the direct kernel, and
+   * beats im2col + GEMM up to 40x40 maps (10.9 vs 13.9 ms for 256->256 at
+   * 40x40) but not at 80x80 (17.0 vs 13.8 ms for 128->128) */
+  return w->dims[1] >= 128 && w->dims[0] >= 128 && tiles >= 8 && tiles <= 225;
 }
 
 /* Winograd scratch row length: the OH x OW map's 4x4 tiles, rounded up to
@@ -467,6 +471,41 @@ static size_t
 wino_tp (int64_t OH, int64_t OW)
 {
   return (size_t) (((OH + 3) / 4) * ((OW + 3) / 4) + 31) / 32 * 32;
+}
+
+/* Whether conv2d_w32 (32 outputs a work-item) runs a direct Conv: where
+ * that adds no idle lanes over 16 and each output sums enough products
+ * (measured: slower for the 3-channel input conv, faster from 32 channels). */
+static bool
+conv2d_wide (const yv7_conv_shape *c)
+{
+  return c->OW >= 32 && (c->OW + 31) / 32 * 2 == (c->OW + 15) / 16
+      && c->C / c->G * c->KH * c->KW >= 64;
+}
+
+/* Output rows per im2col band for a Conv that the CPU kernels run as
+ * im2col + GEMM, 0 for the direct kernel.  Measured on PoCL (single-conv
+ * models, YV7_PROFILE): the direct kernel reaches 115-135 GFLOP/s only with
+ * full 32-output rows at stride 1; on narrower rows (80, 104), at stride 2
+ * (an even-lane shuffle a tap) and with long reductions on small maps (its
+ * ICg x 3-row input and ICg x 9 x 8 weight panels fall out of L1) it drops
+ * to 45-90, where the GEMM over flattened pixels runs at 100-140 including
+ * the copy (512->512 3x3 stride 2 at 20x20: 42 -> 15 ms).  Short reductions
+ * (the 3-channel input conv) stay direct.  YV7_IM2COL=0 turns it off.
+ * Bands keep the matrix under COL_BUDGET floats. */
+#define COL_BUDGET (1 << 21)
+static int
+im2col_rows (const yv7_conv_shape *c)
+{
+  int64_t K = (int64_t) c->C * c->KH * c->KW, rows;
+  const char *env = getenv ("YV7_IM2COL");
+  if ((env && !strcmp (env, "0")) || c->G != 1 || K < 576 || (K < 1152 && c->OC < 128)
+      || (c->KH == 1 && c->KW == 1 && c->SH == 1 && c->SW == 1 && c->PH == 0
+          && c->PW == 0 && c->OH == c->H && c->OW == c->W)
+      || (c->SH == 1 && c->SW == 1 && conv2d_wide (c)))
+    return 0;
+  rows = COL_BUDGET / (K * c->OW);
+  return (int) (rows < 1 ? 1 : rows > c->OH ? c->OH : rows);
 }
 
 /* U[k][ocb][ic][8] = (G g G^T)[k] for the 3x3 kernel g of (oc, ic). */
@@ -556,6 +595,12 @@ prepare_conv (cl_backend *be, const yv7_graph *g, int i, yv7_error *err)
   dn->runtime_pack = !g->values[n->inputs[1]].is_const;
   if (dn->runtime_pack)
     return make_buffer (be, NULL, packed, &dn->packed, "allocating packed weights", err);
+  if ((dn->col_rows = use_winograd (be, g, n) ? 0 : im2col_rows (&dn->shape)) > 0) {
+    const yv7_conv_shape *c = &dn->shape;
+    size_t cb = (size_t) c->C * c->KH * c->KW * (size_t) dn->col_rows * c->OW * sizeof (float);
+    if (cb > be->col_size)
+      be->col_size = cb;
+  }
   if (use_winograd (be, g, n)) {
     const yv7_tensor *x = T (g, n->inputs[0]), *y = T (g, n->outputs[0]);
     size_t ub, tp = wino_tp (y->dims[2], y->dims[3]);
@@ -719,10 +764,12 @@ cl_prepare (yv7_backend *b, yv7_graph *g, yv7_error *err)
       }
     }
   }
-  if (be->scratch_m) {
+  if (be->scratch_m || be->col_size) {
     be->scratch_size += be->scratch_m;
+    if (be->col_size > be->scratch_size)
+      be->scratch_size = be->col_size;
     if ((s = make_buffer (be, NULL, be->scratch_size, &be->scratch,
-             "allocating the Winograd scratch buffer", err)) != YV7_OK)
+             "allocating the convolution scratch buffer", err)) != YV7_OK)
       return s;
     be->const_bytes -= be->scratch_size;
   }
@@ -899,6 +946,43 @@ plan_gpu_convs (cl_backend *be, const yv7_graph *g, yv7_error *err)
   return YV7_OK;
 }
 
+/* A Conv as im2col + GEMM, band by band (see im2col_rows): each band of
+ * output rows is copied into the scratch buffer as a K x (rows * OW)
+ * matrix and multiplied by the packed weights straight into the output. */
+static yv7_status
+enq_conv_im2col (cl_backend *be, const yv7_node *n, dev_node *dn, uint xo, uint yo,
+    cl_mem bias, uint bo, int has_bias)
+{
+  const yv7_conv_shape *c = &dn->shape;
+  int K = c->C * c->KH * c->KW, OCB = (c->OC + 7) / 8, G = 1, act = n->fused_act;
+  int HWo = c->OH * c->OW;
+  float alpha = n->fused_alpha;
+  cl_mem x = be->vals[n->inputs[0]].mem, y = be->vals[n->outputs[0]].mem;
+  yv7_status s = YV7_OK;
+
+  for (int im = 0; im < c->N && s == YV7_OK; im++) {
+    uint xi = xo + (uint) ((size_t) im * c->C * c->H * c->W);
+    for (int oy0 = 0; oy0 < c->OH && s == YV7_OK; oy0 += dn->col_rows) {
+      int rows = c->OH - oy0 < dn->col_rows ? c->OH - oy0 : dn->col_rows;
+      int P = rows * c->OW, wide = P >= 32;
+      uint yb = yo + (uint) ((size_t) im * c->OC * HWo + (size_t) oy0 * c->OW);
+      size_t gc[3] = { (size_t) (c->OW + 15) / 16, (size_t) rows, (size_t) K };
+      size_t gm[2] = { (size_t) OCB, (size_t) (P + (wide ? 31 : 15)) / (wide ? 32 : 16) };
+      uint zero = 0;
+      s = yv7_cl_launch (&be->cl, "conv_im2col", 3, gc, ARG (x), ARG (xi), ARG (be->scratch),
+          ARG (c->H), ARG (c->W), ARG (c->OW), ARG (c->KH), ARG (c->KW), ARG (c->SH),
+          ARG (c->SW), ARG (c->PH), ARG (c->PW), ARG (c->DH), ARG (c->DW), ARG (oy0),
+          ARG (rows), YV7_CL_END);
+      if (s == YV7_OK)
+        s = yv7_cl_launch (&be->cl, wide ? "conv1x1_w32" : "conv1x1_w16", 2, gm,
+            ARG (be->scratch), ARG (zero), ARG (dn->packed), ARG (bias), ARG (bo),
+            ARG (has_bias), ARG (y), ARG (yb), ARG (K), ARG (P), ARG (HWo), ARG (c->OC),
+            ARG (G), ARG (act), ARG (alpha), YV7_CL_END);
+    }
+  }
+  return s;
+}
+
 static yv7_status
 enq_conv (cl_backend *be, const yv7_graph *g, const yv7_node *n, dev_node *dn)
 {
@@ -958,12 +1042,11 @@ enq_conv (cl_backend *be, const yv7_graph *g, const yv7_node *n, dev_node *dn)
     return yv7_cl_launch (&be->cl, wide ? "conv1x1_w32" : "conv1x1_w16", 2, g2,
         ARG (be->vals[n->inputs[0]].mem), ARG (xo), ARG (dn->packed), ARG (bias),
         ARG (bo), ARG (has_bias), ARG (be->vals[n->outputs[0]].mem), ARG (yo),
-        ARG (C), ARG (HW), ARG (OC), ARG (G), ARG (act), ARG (alpha), YV7_CL_END);
+        ARG (C), ARG (HW), ARG (HW), ARG (OC), ARG (G), ARG (act), ARG (alpha), YV7_CL_END);
   }
-  /* 32 outputs a work-item where that adds no idle lanes over 16 and each
-   * output sums enough products (measured: slower for the 3-channel input
-   * conv, faster from 32 channels) */
-  wide = OW >= 32 && (OW + 31) / 32 * 2 == (OW + 15) / 16 && C / G * KH * KW >= 64;
+  if (dn->col_rows)
+    return enq_conv_im2col (be, n, dn, xo, yo, bias, bo, has_bias);
+  wide = conv2d_wide (cs);
   gsz[0] = (size_t) N * G * OCB, gsz[1] = (size_t) (OW + (wide ? 31 : 15)) / (wide ? 32 : 16);
   gsz[2] = (size_t) OH;
   return yv7_cl_launch (&be->cl, wide ? "conv2d_w32" : "conv2d_w16", 3, gsz,

@@ -54,13 +54,17 @@ CASES = [
     ('gemm-1x1-batch2', 2, 64, 20, 20, 40, 1, 1, 0, 1, 1, 'silu'),
     ('direct-1x1-stride2', 1, 16, 20, 21, 8, 1, 2, 0, 1, 1, None),
     ('direct-1x1-pad1', 1, 16, 9, 9, 8, 1, 1, 1, 1, 1, None),
+    # im2col + GEMM in two bands of output rows (576 x 64 x 64 floats is over
+    # the 2M-float band budget), per image
+    ('im2col-two-bands-batch2', 2, 64, 128, 128, 20, 3, 2, 1, 1, 1, 'leaky'),
 ]
 
-# label, environment: the two CPU configurations, then the GPU family's own choice and
+# label, environment: the CPU family (Winograd off, on, im2col off), then the GPU family's own choice and
 # each of its tiles
 CONFIGS = [
     ('winograd off', {'YV7_KERNELS': 'cpu', 'YV7_WINOGRAD': '0'}),
     ('winograd on', {'YV7_KERNELS': 'cpu', 'YV7_WINOGRAD': '1'}),
+    ('im2col off', {'YV7_KERNELS': 'cpu', 'YV7_IM2COL': '0'}),
     ('gpu kernels', {'YV7_KERNELS': 'gpu'}),
 ] + [('gpu tile ' + t, {'YV7_KERNELS': 'gpu', 'YV7_GPU_TILE': t})
      for t in ['l', 'm', 't', 's', 'L', 'M', 'lv', 'mv', 'sv', 'Lv']] + [

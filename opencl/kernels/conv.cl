@@ -71,14 +71,17 @@ conv_pack_weights (__global const float *w, uint w_off, __global float *p,
   } while (0)
 
 /* 1x1, stride 1, no padding: a GEMM over the flattened pixels, so small
- * feature maps waste no lanes on row ends.  The output channel block is
+ * feature maps waste no lanes on row ends.  The outputs' channel stride is
+ * ys (HW for a 1x1 conv; the whole map's size when the GEMM computes one
+ * band of a conv's im2col matrix).  The output channel block is
  * the fastest id, so the work-items that read the same input panel run one
  * after another on a core and find it in cache.
  * global: (N*G*OCB, ceil (HW / 16)) */
 __kernel void
 conv1x1_w16 (__global const float *x, uint x_off,
     __global const float *wp, __global const float *bias, uint b_off, int has_bias,
-    __global float *y, uint y_off, int C, int HW, int OC, int G, int act, float alpha)
+    __global float *y, uint y_off, int C, int HW, int ys, int OC, int G, int act,
+    float alpha)
 {
   int pb = get_global_id (1), z = get_global_id (0);
   int OCg = OC / G, ICg = C / G, OCB = (OCg + 7) / 8;
@@ -105,7 +108,7 @@ conv1x1_w16 (__global const float *x, uint x_off,
       FMA8 (xv, wv);
     }
   }
-  STORE8 (a, y + y_off + (size_t) (n * OC + g * OCg) * HW + p0, HW, np, ocb, OCg,
+  STORE8 (a, y + y_off + (size_t) (n * OC + g * OCg) * ys + p0, ys, np, ocb, OCg,
       g * OCg, bias, b_off, has_bias, act, alpha);
 }
 
@@ -237,7 +240,8 @@ conv2d_w32 (__global const float *x, uint x_off,
 __kernel void
 conv1x1_w32 (__global const float *x, uint x_off,
     __global const float *wp, __global const float *bias, uint b_off, int has_bias,
-    __global float *y, uint y_off, int C, int HW, int OC, int G, int act, float alpha)
+    __global float *y, uint y_off, int C, int HW, int ys, int OC, int G, int act,
+    float alpha)
 {
   int pb = get_global_id (1), z = get_global_id (0);
   int OCg = OC / G, ICg = C / G, OCB = (OCg + 7) / 8;
@@ -267,10 +271,42 @@ conv1x1_w32 (__global const float *x, uint x_off,
     }
   }
   {
-    __global float *yp = y + y_off + (size_t) (n * OC + g * OCg) * HW + p0;
+    __global float *yp = y + y_off + (size_t) (n * OC + g * OCg) * ys + p0;
     int n0 = min (16, np), n1 = np - n0;
-    STORE8 (a, yp, HW, n0, ocb, OCg, g * OCg, bias, b_off, has_bias, act, alpha);
+    STORE8 (a, yp, ys, n0, ocb, OCg, g * OCg, bias, b_off, has_bias, act, alpha);
     if (n1 > 0)
-      STORE8 (b, yp + 16, HW, n1, ocb, OCg, g * OCg, bias, b_off, has_bias, act, alpha);
+      STORE8 (b, yp + 16, ys, n1, ocb, OCg, g * OCg, bias, b_off, has_bias, act, alpha);
+  }
+}
+
+/* One band of a conv's im2col matrix (one image, G = 1): col[k][r * OW + ox]
+ * for k = (ic * KH + ky) * KW + kx, the band's output rows oy0 + r and all
+ * columns ox, zero where the tap reads padding, so that conv1x1_w32 with
+ * C = ICg * KH * KW computes the band.  Rows are in the packed weights'
+ * tap order.  global: (ceil (OW / 16), rows, ICg * KH * KW) */
+__kernel void
+conv_im2col (__global const float *x, uint x_off, __global float *col,
+    int H, int W, int OW, int KH, int KW, int SH, int SW, int PH, int PW,
+    int DH, int DW, int oy0, int rows)
+{
+  int xb = get_global_id (0), r = get_global_id (1), k = get_global_id (2);
+  int kx = k % KW, t = k / KW, ky = t % KH, ic = t / KH;
+  int ox0 = xb * 16, nx = min (16, OW - ox0);
+  int iy = (oy0 + r) * SH - PH + ky * DH;
+  int base = ox0 * SW - PW + kx * DW;
+  int16 l = (int16) (0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+  float16 v = 0.0f;
+  __global float *cr = col + ((size_t) k * rows + r) * OW + ox0;
+  if (iy >= 0 && iy < H) {
+    __global const float *row = x + x_off + ((size_t) ic * H + iy) * W;
+    v = tap16 (row, base, (nx - 1) * SW, (H - iy) * W, W, SW, base + l * SW, l < nx);
+  }
+  if (nx == 16) {
+    vstore16 (v, 0, cr);
+  } else {
+    float o[16];
+    vstore16 (v, 0, o);
+    for (int i = 0; i < nx; i++)
+      cr[i] = o[i];
   }
 }
