@@ -33,6 +33,8 @@ echo "== correctness on the GPU (every output element within 1e-3 + 1e-3*|ort|)"
 [ "${CONV:-1}" = 0 ] || python3 tests/test_conv_paths.py --infer "$INFER" \
     --workdir "$WORK/conv" --device "$DEVICE" --configs "${CONFIGS:-gpu}" | tail -1
 python3 tests/test_networks.py --infer "$INFER" --workdir "$WORK/networks" --device "$DEVICE" | tail -1
+python3 tests/test_networks.py --infer "$INFER" --workdir "$WORK/networks" --device "$DEVICE" \
+    --fp16-weights | tail -1
 
 echo "== yolov7-infer --bench 30 --device $DEVICE (load, upload, run, read back; the first load"
 echo "   of a model also times each layer's kernel plans, later ones read them back)"
@@ -44,6 +46,12 @@ for cfg in "tiny 320 1" "tiny 416 1" "tiny 640 1" "tiny 640 4" "base 640 1" "bas
     "$INFER" --model "$m" --bench 30 --device "$DEVICE" | sed -n 's/.*load_ms=\([0-9.]*\).*/load_ms=\1 /p;s/^median/median/p' | tr -d '\n'
     echo
   done
+done
+echo "== fp16 weights (--fp16-weights), batch 1"
+for cfg in "tiny 640 1" "base 640 1"; do
+  set -- $cfg
+  printf '%s %s fp16 weights: ' "$1" "$2"
+  "$INFER" --model "$(gen "$1" "$2" "$3")" --bench 30 --device "$DEVICE" --fp16-weights | grep median
 done
 echo "== the same without the fused head decode, then the per-node profile"
 for v in "tiny 640 1" "base 640 1"; do

@@ -42,6 +42,6 @@ struct yv7_backend {
 };
 
 /* The OpenCL backend on the device named by spec. */
-yv7_backend *yv7_cl_backend_new (const char *spec, yv7_error *err);
+yv7_backend *yv7_cl_backend_new (const char *spec, bool half_weights, yv7_error *err);
 
 #endif

@@ -254,7 +254,7 @@ engine_load (const uint8_t *data, size_t size, const char *base_dir,
 
   dev = opt->device && *opt->device ? opt->device : "auto";
   if (strcasecmp (dev, "reference") != 0) {
-    e->be = yv7_cl_backend_new (dev, err);
+    e->be = yv7_cl_backend_new (dev, opt->fp16_weights != 0, err);
     if (!e->be) {
       s = err ? err->code : YV7_E_NO_DEVICE;
       goto fail;

@@ -2,7 +2,9 @@
 /* tensor.c: host tensors, element types and error reporting. */
 #include "tensor.h"
 
+#include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -195,4 +197,29 @@ yv7_shape_str (int rank, const int64_t *dims, char *buf, size_t size)
   if (off < size)
     snprintf (buf + off, size - off, "]");
   return buf;
+}
+
+/* x rounded to the nearest fp16 value (ties to even; past 65504 to
+ * infinity), as a float: what vstore_half_rte stores. */
+float
+yv7_round_half (float x)
+{
+  uint32_t u, sign, a;
+  memcpy (&u, &x, sizeof u);
+  sign = u & 0x80000000u;
+  a = u ^ sign;
+  if (a >= 0x7f800000u)
+    return x;                            /* inf, NaN */
+  if (a >= 0x477ff000u)                  /* 65520 and up */
+    a = 0x7f800000u;
+  else if (a < 0x38800000u) {            /* below 2^-14: fp16 subnormals, step 2^-24 */
+    float f;
+    memcpy (&f, &a, sizeof f);
+    f = rintf (f * 16777216.0f) / 16777216.0f;
+    memcpy (&a, &f, sizeof a);
+  } else
+    a = (a + 0xfffu + ((a >> 13) & 1u)) & ~0x1fffu;   /* 10 mantissa bits */
+  u = sign | a;
+  memcpy (&x, &u, sizeof x);
+  return x;
 }

@@ -15,6 +15,10 @@ bool yv7_shape_numel (int rank, const int64_t *dims, int64_t *numel);
 int64_t yv7_tensor_numel (const yv7_tensor *t);   /* dims assumed valid */
 size_t yv7_tensor_nbytes (const yv7_tensor *t);
 
+/* x rounded to the nearest fp16 value (ties to even; 65520 and up to
+ * infinity; subnormals kept), returned as a float. */
+float yv7_round_half (float x);
+
 /* Set dtype and shape (rank <= YV7_MAX_RANK) and make data hold the elements,
  * reusing the owned buffer when big enough.  Zero-filled.  Checks overflow. */
 yv7_status yv7_tensor_alloc (yv7_tensor *t, yv7_dtype dt, int rank,

@@ -67,6 +67,7 @@ GST_DEBUG_CATEGORY_STATIC (gst_yolov7_debug);
 #define MAX_MAX_DETECTIONS 30000
 #define DEFAULT_CLASSES ""
 #define DEFAULT_DEVICE "auto"
+#define DEFAULT_FP16_WEIGHTS FALSE
 #define DEFAULT_INFERENCE_INTERVAL 1
 #define MAX_INFERENCE_INTERVAL 10000
 #define DEFAULT_DROP_WHEN_BUSY FALSE
@@ -86,6 +87,7 @@ enum
   PROP_MAX_DETECTIONS,
   PROP_CLASSES,
   PROP_DEVICE,
+  PROP_FP16_WEIGHTS,
   PROP_INFERENCE_INTERVAL,
   PROP_DROP_WHEN_BUSY,
   PROP_LATENCY_MS,
@@ -122,10 +124,11 @@ struct _GstYolov7
   gint n_classes;
   gboolean classes_valid;
   gchar *device;
+  gboolean fp16_weights;
   guint inference_interval;
   gboolean drop_when_busy;
   gdouble latency_ms;
-  gboolean settings_changed;    /* model, device or labels changed */
+  gboolean settings_changed;    /* model, device, fp16-weights or labels changed */
   GstClockTime latency;         /* expected inference time */
   GstClockTime latency_reported;        /* what the last LATENCY query got */
 
@@ -135,6 +138,7 @@ struct _GstYolov7
   yv7_engine *engine;
   gchar *loaded_model;
   gchar *loaded_device;
+  gboolean loaded_fp16_weights;
   gchar *loaded_labels;
   GPtrArray *labels;
 
@@ -335,11 +339,12 @@ gst_yolov7_load (GstYolov7 * self)
   GstClockTime warm_time = 0;
   GPtrArray *labels = NULL;
   GError *gerr = NULL;
-  gboolean new_engine = FALSE;
+  gboolean new_engine = FALSE, fp16;
 
   GST_OBJECT_LOCK (self);
   model = g_strdup (self->model);
   device = g_strdup (self->device);
+  fp16 = self->fp16_weights;
   labels_file = g_strdup (self->labels_file);
   self->settings_changed = FALSE;
   GST_OBJECT_UNLOCK (self);
@@ -348,10 +353,12 @@ gst_yolov7_load (GstYolov7 * self)
     goto no_model;
 
   if (!self->engine || g_strcmp0 (model, self->loaded_model) != 0
-      || g_strcmp0 (device, self->loaded_device) != 0) {
+      || g_strcmp0 (device, self->loaded_device) != 0
+      || fp16 != self->loaded_fp16_weights) {
     GST_INFO_OBJECT (self, "loading %s on device '%s'", model, device);
     yv7_options_init (&opt);
     opt.device = device;
+    opt.fp16_weights = fp16;
     engine = yv7_engine_load (model, &opt, &err);
     if (!engine)
       goto load_failed;
@@ -369,6 +376,7 @@ gst_yolov7_load (GstYolov7 * self)
     self->loaded_model = g_strdup (model);
     g_free (self->loaded_device);
     self->loaded_device = g_strdup (device);
+    self->loaded_fp16_weights = fp16;
     new_engine = TRUE;
     GST_OBJECT_LOCK (self);
     self->latency = warm_time;
@@ -1152,6 +1160,10 @@ gst_yolov7_set_property (GObject * object, guint prop_id,
         self->device = g_strdup (DEFAULT_DEVICE);
       self->settings_changed = TRUE;
       break;
+    case PROP_FP16_WEIGHTS:
+      self->fp16_weights = g_value_get_boolean (value);
+      self->settings_changed = TRUE;
+      break;
     case PROP_INFERENCE_INTERVAL:
       self->inference_interval = g_value_get_uint (value);
       break;
@@ -1193,6 +1205,9 @@ gst_yolov7_get_property (GObject * object, guint prop_id, GValue * value,
       break;
     case PROP_DEVICE:
       g_value_set_string (value, self->device);
+      break;
+    case PROP_FP16_WEIGHTS:
+      g_value_set_boolean (value, self->fp16_weights);
       break;
     case PROP_INFERENCE_INTERVAL:
       g_value_set_uint (value, self->inference_interval);
@@ -1321,6 +1336,25 @@ gst_yolov7_class_init (GstYolov7Class * klass)
           GST_PARAM_MUTABLE_PLAYING));
 
   /**
+   * GstYolov7:fp16-weights:
+   *
+   * Keep the convolution weights on the device as fp16 (half the weight
+   * memory and traffic); products and sums stay fp32. Outputs move by
+   * about the rounding of each weight (relative 2^-11). Takes effect at
+   * the next load (a change while playing reloads, as for `device`).
+   *
+   * |[
+   * gst-launch-1.0 filesrc location=in.mp4 ! decodebin ! \
+   *     yolov7 model=yolov7.onnx device=nvidia fp16-weights=true ! fakesink
+   * ]|
+   */
+  g_object_class_install_property (gobject_class, PROP_FP16_WEIGHTS,
+      g_param_spec_boolean ("fp16-weights", "fp16 weights",
+          "Store the convolution weights on the device as fp16 (fp32 math)",
+          DEFAULT_FP16_WEIGHTS, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
+
+  /**
    * GstYolov7:inference-interval:
    *
    * Run the model on every Nth frame; the others pass with no new
@@ -1388,6 +1422,7 @@ gst_yolov7_init (GstYolov7 * self)
   self->classes_str = g_strdup (DEFAULT_CLASSES);
   self->classes_valid = TRUE;
   self->device = g_strdup (DEFAULT_DEVICE);
+  self->fp16_weights = DEFAULT_FP16_WEIGHTS;
   self->inference_interval = DEFAULT_INFERENCE_INTERVAL;
   self->drop_when_busy = DEFAULT_DROP_WHEN_BUSY;
   self->latency_reported = GST_CLOCK_TIME_NONE;

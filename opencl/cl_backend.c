@@ -28,7 +28,7 @@ typedef struct {
 
 typedef struct {
   cl_mem packed;     /* Conv: packed weights; BN: scale; Resize: index tables */
-  cl_mem aux;        /* Conv: bias; BN: shift */
+  cl_mem aux;        /* Conv, GPU kernels, fp16 weights: their half copy; BN: shift */
   bool runtime_pack; /* Conv with non-constant weights: pack at every run */
   bool wino;         /* Conv: Winograd F(4x4,3x3); packed holds U */
   int col_rows;      /* Conv: output rows per im2col band, 0 = direct kernel */
@@ -198,6 +198,40 @@ make_buffer (cl_backend *be, const void *data, size_t size, cl_mem *out,
     return yv7_cl_check (rc, what, err);
   }
   return YV7_OK;
+}
+
+/* Bytes of n Conv weights on the device: fp32, or fp16 with the
+ * fp16-weights option. */
+static size_t
+weight_bytes (const cl_backend *be, size_t n)
+{
+  return n * (be->cl.half_weights ? 2 : sizeof (float));
+}
+
+/* n fp32 Conv weights from the host in a new buffer of the program's
+ * weight type: as they are, or uploaded and converted to fp16 on the device
+ * (vstore_half_rte: round to nearest even). */
+static yv7_status
+make_weights (cl_backend *be, const float *data, size_t n, cl_mem *out, const char *what,
+    yv7_error *err)
+{
+  cl_mem tmp;
+  uint off = 0, un = (uint) n;
+  yv7_status s;
+  if (!be->cl.half_weights)
+    return make_buffer (be, data, n * sizeof (float), out, what, err);
+  if (n > UINT32_MAX)
+    return yv7_set_error (err, YV7_E_UNSUPPORTED, "%s: %zu weights are too many", what, n);
+  if ((s = make_buffer (be, data, n * sizeof (float), &tmp, what, err)) != YV7_OK)
+    return s;
+  be->const_bytes -= n * sizeof (float);   /* released below */
+  s = make_buffer (be, NULL, weight_bytes (be, n), out, what, err);
+  if (s == YV7_OK
+      && (s = yv7_cl_launch (&be->cl, "weights_from_f32", 1, &n, YV7_CL_ARG (tmp),
+              YV7_CL_ARG (off), YV7_CL_ARG (*out), YV7_CL_ARG (un), YV7_CL_END)) != YV7_OK)
+    yv7_set_error (err, s, "%s: converting the weights to fp16 failed", what);
+  clReleaseMemObject (tmp);   /* freed once the conversion has run */
+  return s;
 }
 
 static size_t
@@ -508,9 +542,11 @@ im2col_rows (const yv7_conv_shape *c)
   return (int) (rows < 1 ? 1 : rows > c->OH ? c->OH : rows);
 }
 
-/* U[k][ocb][ic][8] = (G g G^T)[k] for the 3x3 kernel g of (oc, ic). */
+/* U[k][ocb][ic][8] = (G g G^T)[k] for the 3x3 kernel g of (oc, ic); with
+ * half, g's weights rounded to fp16 first (U itself stays fp32, so the
+ * layer computes the same network as the other fp16-weight paths). */
 static float *
-winograd_weights (const yv7_tensor *w, size_t *bytes)
+winograd_weights (const yv7_tensor *w, bool half, size_t *bytes)
 {
   static const double G[6][3] = {
     { 1.0 / 4, 0, 0 }, { -1.0 / 6, -1.0 / 6, -1.0 / 6 }, { -1.0 / 6, 1.0 / 6, -1.0 / 6 },
@@ -525,8 +561,11 @@ winograd_weights (const yv7_tensor *w, size_t *bytes)
     return NULL;
   for (int64_t oc = 0; oc < OC; oc++)
     for (int64_t ic = 0; ic < C; ic++) {
-      const float *k3 = src + (size_t) (oc * C + ic) * 9;
+      const float *g3 = src + (size_t) (oc * C + ic) * 9;
+      float k3[9];
       double t[6][3];
+      for (int k = 0; k < 9; k++)
+        k3[k] = half ? yv7_round_half (g3[k]) : g3[k];
       for (int i = 0; i < 6; i++)
         for (int j = 0; j < 3; j++)
           t[i][j] = G[i][0] * k3[j] + G[i][1] * k3[3 + j] + G[i][2] * k3[6 + j];
@@ -568,7 +607,7 @@ prepare_conv (cl_backend *be, const yv7_graph *g, int i, yv7_error *err)
   int64_t OC = w->dims[0], ICg = w->dims[1];
   int64_t KH = w->rank == 4 ? w->dims[2] : 1, KW = w->dims[w->rank - 1];
   int64_t OCg = G > 0 ? OC / G : 0, OCB = (OCg + 7) / 8;
-  size_t packed = (size_t) (G * OCB * ICg * KH * KW * 8) * sizeof (float);
+  size_t packed = (size_t) (G * OCB * ICg * KH * KW * 8);   /* weights, zero-padded */
   dev_node *dn = &be->nodes[i];
   yv7_status s;
 
@@ -588,13 +627,21 @@ prepare_conv (cl_backend *be, const yv7_graph *g, int i, yv7_error *err)
           "its im2col table (or dilation past 65535)", n->name);
     s = make_buffer (be, kt, tb, &dn->packed, "uploading an im2col table", err);
     free (kt);
-    if (s == YV7_OK && g->values[n->inputs[1]].is_const)
-      s = const_buffer (be, g, n->inputs[1], err);
-    return s;
+    if (s != YV7_OK || !be->cl.half_weights)
+      return s == YV7_OK && g->values[n->inputs[1]].is_const
+          ? const_buffer (be, g, n->inputs[1], err) : s;
+    /* fp16 weights: a half copy in aux (converted at each run when the
+     * weights are computed) */
+    if (g->values[n->inputs[1]].is_const)
+      return make_weights (be, w->data, yv7_tensor_numel (w), &dn->aux,
+          "uploading fp16 Conv weights", err);
+    return make_buffer (be, NULL, weight_bytes (be, yv7_tensor_numel (w)), &dn->aux,
+        "allocating fp16 Conv weights", err);
   }
   dn->runtime_pack = !g->values[n->inputs[1]].is_const;
   if (dn->runtime_pack)
-    return make_buffer (be, NULL, packed, &dn->packed, "allocating packed weights", err);
+    return make_buffer (be, NULL, weight_bytes (be, packed), &dn->packed,
+        "allocating packed weights", err);
   if ((dn->col_rows = use_winograd (be, g, n) ? 0 : im2col_rows (&dn->shape)) > 0) {
     const yv7_conv_shape *c = &dn->shape;
     size_t cb = (size_t) c->C * c->KH * c->KW * (size_t) dn->col_rows * c->OW * sizeof (float);
@@ -606,7 +653,7 @@ prepare_conv (cl_backend *be, const yv7_graph *g, int i, yv7_error *err)
     size_t ub, tp = wino_tp (y->dims[2], y->dims[3]);
     size_t vb = (size_t) x->dims[0] * 36 * (size_t) x->dims[1] * tp * sizeof (float);
     size_t mb = (size_t) y->dims[0] * 36 * (size_t) y->dims[1] * tp * sizeof (float);
-    float *u = winograd_weights (w, &ub);
+    float *u = winograd_weights (w, be->cl.half_weights, &ub);
     if (!u)
       return yv7_set_error (err, YV7_E_NOMEM, "out of memory transforming the weights "
           "of Conv node '%s'", n->name);
@@ -623,7 +670,7 @@ prepare_conv (cl_backend *be, const yv7_graph *g, int i, yv7_error *err)
   {
     /* constant weights: packed on the host, the same layout as the
      * conv_pack_weights kernel that packs run-time weights */
-    float *p = calloc (packed / sizeof (float) + 1, sizeof (float));
+    float *p = calloc (packed + 1, sizeof (float));
     const float *src = w->data;
     size_t taps = (size_t) (ICg * KH * KW);
     if (!p)
@@ -636,7 +683,7 @@ prepare_conv (cl_backend *be, const yv7_graph *g, int i, yv7_error *err)
         for (size_t t = 0; t < taps; t++)
           pd[t * 8] = ws[t];
       }
-    s = make_buffer (be, p, packed, &dn->packed, "uploading packed weights", err);
+    s = make_weights (be, p, packed, &dn->packed, "uploading packed weights", err);
     free (p);
     return s;
   }
@@ -861,6 +908,10 @@ gemm_args (cl_backend *be, const yv7_graph *g, const yv7_node *n, yv7_gemm_args 
   a->xo = eoff (be, g, n->inputs[0]);
   a->w = be->vals[n->inputs[1]].mem;
   a->wo = eoff (be, g, n->inputs[1]);
+  if (be->nodes[n - g->nodes].aux) {   /* fp16 weights */
+    a->w = be->nodes[n - g->nodes].aux;
+    a->wo = 0;
+  }
   a->has_bias = n->n_inputs > 2 && n->inputs[2] >= 0;
   a->bias = a->has_bias ? be->vals[n->inputs[2]].mem : NULL;
   a->bo = a->has_bias ? eoff (be, g, n->inputs[2]) : 0;
@@ -998,6 +1049,15 @@ enq_conv (cl_backend *be, const yv7_graph *g, const yv7_node *n, dev_node *dn)
 
   if (be->cl.gpu_kernels) {
     yv7_gemm_args a;
+    if (dn->aux && !g->values[n->inputs[1]].is_const) {   /* fp16 copy of computed weights */
+      uint wo = eoff (be, g, n->inputs[1]);
+      size_t nw = yv7_tensor_numel (T (g, n->inputs[1]));
+      uint un = (uint) nw;
+      s = yv7_cl_launch (&be->cl, "weights_from_f32", 1, &nw,
+          ARG (be->vals[n->inputs[1]].mem), ARG (wo), ARG (dn->aux), ARG (un), YV7_CL_END);
+      if (s != YV7_OK)
+        return s;
+    }
     gemm_args (be, g, n, &a);
     return yv7_gemm_enqueue (&be->cl, cs, dn->gplan, &a);
   }
@@ -1560,7 +1620,7 @@ static const yv7_backend_ops cl_ops = {
 };
 
 yv7_backend *
-yv7_cl_backend_new (const char *spec, yv7_error *err)
+yv7_cl_backend_new (const char *spec, bool half_weights, yv7_error *err)
 {
   cl_backend *be = calloc (1, sizeof *be);
   if (!be) {
@@ -1568,7 +1628,7 @@ yv7_cl_backend_new (const char *spec, yv7_error *err)
     return NULL;
   }
   be->base.ops = &cl_ops;
-  if (yv7_cl_open (&be->cl, spec, err) != YV7_OK) {
+  if (yv7_cl_open (&be->cl, spec, half_weights, err) != YV7_OK) {
     free (be);
     return NULL;
   }

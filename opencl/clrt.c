@@ -150,6 +150,13 @@ pick_device (const candidate *c, int n, const char *spec)
  * to building from source.  YV7_CACHE_DIR=off disables the cache. */
 
 #define BUILD_OPTIONS "-cl-std=CL1.2"
+#define HALF_OPTIONS BUILD_OPTIONS " -DYV7_HALF_WEIGHTS=1"
+
+static const char *
+build_options (const yv7_cl *cl)
+{
+  return cl->half_weights ? HALF_OPTIONS : BUILD_OPTIONS;
+}
 #define CACHE_MAGIC "YV7CLBN1"
 #define CACHE_MAX_BYTES ((size_t) 512 << 20)
 
@@ -170,7 +177,7 @@ cache_key (const yv7_cl *cl)
   char info[512];
   uint64_t h = 0xcbf29ce484222325ull;
   h = fnv1a (h, yv7_cl_source, strlen (yv7_cl_source));
-  h = fnv1a (h, BUILD_OPTIONS, sizeof BUILD_OPTIONS);
+  h = fnv1a (h, build_options (cl), strlen (build_options (cl)) + 1);
   h = fnv1a (h, cl->name, strlen (cl->name));
   info[0] = '\0';
   clGetDeviceInfo (cl->device, CL_DRIVER_VERSION, sizeof info - 1, info, NULL);
@@ -294,7 +301,8 @@ build_program (yv7_cl *cl, yv7_error *err)
       cl->program = clCreateProgramWithBinary (cl->ctx, 1, &cl->device, &len, &b, &st, &rc);
       free (bin);
       if (rc == CL_SUCCESS && st == CL_SUCCESS
-          && clBuildProgram (cl->program, 1, &cl->device, BUILD_OPTIONS, NULL, NULL) == CL_SUCCESS)
+          && clBuildProgram (cl->program, 1, &cl->device, build_options (cl), NULL,
+              NULL) == CL_SUCCESS)
         return YV7_OK;
       if (cl->program)
         clReleaseProgram (cl->program);
@@ -309,7 +317,7 @@ build_program (yv7_cl *cl, yv7_error *err)
     cl->program = NULL;
     return err ? err->code : YV7_E_DEVICE;
   }
-  rc = clBuildProgram (cl->program, 1, &cl->device, BUILD_OPTIONS, NULL, NULL);
+  rc = clBuildProgram (cl->program, 1, &cl->device, build_options (cl), NULL, NULL);
   if (rc != CL_SUCCESS) {
     char log[2048] = "";
     clGetProgramBuildInfo (cl->program, cl->device, CL_PROGRAM_BUILD_LOG,
@@ -323,7 +331,7 @@ build_program (yv7_cl *cl, yv7_error *err)
 }
 
 yv7_status
-yv7_cl_open (yv7_cl *cl, const char *spec, yv7_error *err)
+yv7_cl_open (yv7_cl *cl, const char *spec, bool half_weights, yv7_error *err)
 {
   candidate cands[MAX_CANDIDATES];
   cl_uint np = 0;
@@ -365,6 +373,7 @@ yv7_cl_open (yv7_cl *cl, const char *spec, yv7_error *err)
       &cl->max_alloc, NULL);
   clGetDeviceInfo (cl->device, CL_DEVICE_MAX_COMPUTE_UNITS, sizeof cl->compute_units,
       &cl->compute_units, NULL);
+  cl->half_weights = half_weights;
   /* Kernel family by device type: CPUs (PoCL) want one work-item per big
    * register tile and no barriers, GPUs want work-groups sharing __local
    * tiles.  YV7_KERNELS=gpu|cpu forces a family (tests run the GPU

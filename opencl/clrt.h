@@ -24,6 +24,7 @@ typedef struct {
   cl_uint compute_units;     /* CL_DEVICE_MAX_COMPUTE_UNITS */
   bool gpu_kernels;          /* GPU-shaped kernels (work-groups, __local
                               * tiles): GPU devices, or YV7_KERNELS=gpu */
+  bool half_weights;         /* the program reads Conv weights as fp16 */
   struct { const char *name; cl_kernel k; } kernels[YV7_CL_MAX_KERNELS];
   int n_kernels;
   /* staging buffer for uploading video frames (preprocessing) */
@@ -32,8 +33,9 @@ typedef struct {
 } yv7_cl;
 
 /* Open the device named by spec ("auto", a name substring, "P:D") and build
- * the embedded kernels for it. */
-yv7_status yv7_cl_open (yv7_cl *cl, const char *spec, yv7_error *err);
+ * the embedded kernels for it; with half_weights the Conv kernels read
+ * their weights as fp16 (YV7_HALF_WEIGHTS defined in the program). */
+yv7_status yv7_cl_open (yv7_cl *cl, const char *spec, bool half_weights, yv7_error *err);
 void yv7_cl_close (yv7_cl *cl);
 
 /* A kernel of the embedded program, created on first use and cached. */

@@ -74,6 +74,11 @@ CONFIGS = [
     # plans measured at load and remembered (YV7_CACHE_DIR set per case below)
     ('gpu tuned', {'YV7_KERNELS': 'gpu', 'YV7_GPU_TUNE': '1'}),
     ('gpu tuned again', {'YV7_KERNELS': 'gpu', 'YV7_GPU_TUNE': '1'}),
+    # --fp16-weights (labels with 'fp16'): the reference is ONNX Runtime on the model
+    # with its weights rounded to fp16, same bound
+    ('fp16 weights cpu', {'YV7_KERNELS': 'cpu'}),
+    ('fp16 weights cpu im2col off', {'YV7_KERNELS': 'cpu', 'YV7_IM2COL': '0'}),
+    ('fp16 weights gpu', {'YV7_KERNELS': 'gpu'}),
 ]
 
 
@@ -128,7 +133,8 @@ def main():
             print('FAIL %s: ONNX Runtime: %s' % (name, r.stderr.strip()[-300:]))
             failed += 1
             continue
-        ref = np.load(os.path.join(ort_dir, out + '.npy'))
+        ref32 = np.load(os.path.join(ort_dir, out + '.npy'))
+        ref16 = None
         outs = {}
         tune_dir = os.path.join(a.workdir, 'tune-' + name)
         for f in os.listdir(tune_dir) if os.path.isdir(tune_dir) else []:
@@ -136,12 +142,29 @@ def main():
         for cfg, cfg_env in CONFIGS:
             if not any(c in cfg for c in a.configs.split(',')):
                 continue
+            fp16 = 'fp16' in cfg
+            if fp16 and ref16 is None:
+                m = onnx.load(model)
+                w = numpy_helper.to_array(m.graph.initializer[0])
+                m.graph.initializer[0].CopyFrom(numpy_helper.from_array(
+                    w.astype(np.float16).astype(np.float32), 'w'))
+                onnx.save(m, model + '.fp16w.onnx')
+                r = subprocess.run(ort_runner.command(model + '.fp16w.onnx', inp,
+                                                      ort_dir + '-fp16w'),
+                                   capture_output=True, text=True)
+                if r.returncode != 0:
+                    print('FAIL %s: ONNX Runtime: %s' % (name, r.stderr.strip()[-300:]))
+                    failed += 1
+                    continue
+                ref16 = np.load(os.path.join(ort_dir + '-fp16w', out + '.npy'))
+            ref = ref16 if fp16 else ref32
             env = dict(os.environ, **cfg_env)
             if 'YV7_GPU_TUNE' in cfg_env:
                 env['YV7_CACHE_DIR'] = tune_dir
             eng_dir = os.path.join(a.workdir, '%s-eng-%s' % (name, cfg.replace(' ', '-')))
             r = subprocess.run([a.infer, '--model', model, '--input', inp, '--outdir', eng_dir,
-                                '--device', a.device], capture_output=True, text=True, env=env)
+                                '--device', a.device] + (['--fp16-weights'] if fp16 else []),
+                               capture_output=True, text=True, env=env)
             label = '%s (%s)' % (name, cfg)
             if r.returncode != 0:
                 print('FAIL %s: yolov7-infer: %s' % (label, r.stderr.strip()))

@@ -31,6 +31,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 GENERATOR = os.path.join(HERE, 'models', 'make_yolov7.py')
+FP16_ROUNDER = os.path.join(HERE, 'models', 'fp16_weights.py')
 sys.path.insert(0, os.path.join(HERE, 'ort'))
 import ort_runner  # noqa: E402  (YV7_ORT=python: ONNX Runtime's Python package)
 RUNNER = ort_runner.script()
@@ -165,6 +166,22 @@ class Runner:
         os.replace(tmp, path)
         return path, secs
 
+    def fp16_model(self, case, model):
+        """--fp16-weights: the model with its Conv weights rounded to fp16."""
+        d = os.path.dirname(model)
+        name = case.name + '-fp16w'
+        path = os.path.join(d, name + '-' + hashlib.sha256(
+            (os.path.basename(model) + file_hash(FP16_ROUNDER)).encode()).hexdigest()[:16]
+            + '.onnx')
+        prune(d, name, {os.path.basename(path)})
+        if os.path.exists(path):
+            return path, 0.0
+        rc, out, secs = run([self.gen_python, FP16_ROUNDER, model, path + '.tmp'], timeout=600)
+        if rc != 0:
+            raise Failure('rounding the weights to fp16 failed (%s):\n%s' % (rc, tail(out)))
+        os.replace(path + '.tmp', path)
+        return path, secs
+
     def input(self, case):
         d = os.path.join(self.workdir, 'inputs')
         os.makedirs(d, exist_ok=True)
@@ -204,6 +221,8 @@ class Runner:
         cmd = [self.args.infer, '--model', model, '--input', inp, '--outdir', out]
         if self.args.device:
             cmd += ['--device', self.args.device]
+        if self.args.fp16_weights:
+            cmd.append('--fp16-weights')
         env = dict(os.environ, YV7_PROFILE='1')   # the profile lists the nodes run
         if self.args.kernels:
             env['YV7_KERNELS'] = self.args.kernels
@@ -307,7 +326,10 @@ class Runner:
         t = {}
         model, t['gen'] = self.model(case)
         inp = self.input(case)
-        ref, t['ort'] = self.ort(case, model, inp)
+        ref_model = model
+        if self.args.fp16_weights:
+            ref_model, t['fp16'] = self.fp16_model(case, model)
+        ref, t['ort'] = self.ort(case, ref_model, inp)
         if self.args.ort_only:
             info = self.check_ort_shapes(case, ref)
             other, t['ort-noopt'] = self.ort(case, model, inp, opt_level='disabled')
@@ -374,6 +396,10 @@ def main():
     ap.add_argument('--kernels', choices=['cpu', 'gpu'],
                     help="force the engine's kernel family (YV7_KERNELS); default: by "
                     'device type')
+    ap.add_argument('--fp16-weights', action='store_true',
+                    help='run the engine with --fp16-weights; the reference is ONNX '
+                    'Runtime on the model with its Conv weights rounded to fp16 '
+                    '(tests/models/fp16_weights.py), same bound')
     ap.add_argument('--only', action='append',
                     help='run only this case (repeatable, or comma-separated)')
     ap.add_argument('--ort-only', action='store_true',

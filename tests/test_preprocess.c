@@ -535,7 +535,7 @@ test_staging_size (void)
   yv7_status s;
   yv7_cl fresh;
 
-  s = yv7_cl_open (&fresh, "auto", &err);
+  s = yv7_cl_open (&fresh, "auto", false, &err);
   if (s == YV7_OK) {
     yv7_cl saved = cl;
     cl = fresh;
@@ -608,7 +608,7 @@ main (void)
   yv7_error err = { 0 };
   yv7_status s;
 
-  s = yv7_cl_open (&cl, "auto", &err);
+  s = yv7_cl_open (&cl, "auto", false, &err);
   check (s == YV7_OK, "open the OpenCL device", "[%s]", s ? err.message : cl.name);
   if (s != YV7_OK) {
     printf ("%d passed, %d failed\n", n_pass, n_fail);

@@ -4,6 +4,7 @@
  *
  *   yolov7-infer --model M.onnx --input X.npy --outdir DIR [--device SPEC]
  *   yolov7-infer --model M.onnx --bench N [--device SPEC] [--size HxW] [--batch B]
+ *                [--fp16-weights]
  *
  * Exit status: 0 on success, 1 on any failure, 2 on a usage error; every
  * failure is one line "yolov7-infer: <message>" on stderr. */
@@ -43,6 +44,7 @@ typedef struct {
   long bench;              /* 0 when not benchmarking */
   int height, width;       /* --size; 0 = model default */
   int batch;               /* --batch; 0 = model default */
+  bool fp16_weights;       /* --fp16-weights */
 } cli_args;
 
 /* A .npy file read into memory, its data converted to one of our types. */
@@ -802,6 +804,7 @@ run_infer (const cli_args *args)
 
   yv7_options_init (&opt);
   opt.device = args->device;
+  opt.fp16_weights = args->fp16_weights;
   /* Fill symbolic dims from the array; fixed dims are checked below. */
   if (a.rank == 4 && a.dims[0] > 0 && a.dims[0] <= INT_MAX
       && a.dims[2] > 0 && a.dims[2] <= INT_MAX
@@ -914,6 +917,7 @@ run_bench (const cli_args *args)
 
   yv7_options_init (&opt);
   opt.device = args->device;
+  opt.fp16_weights = args->fp16_weights;
   if (args->batch)
     opt.batch = args->batch;
   if (args->height) {
@@ -1021,7 +1025,7 @@ out:
 
 enum {
   OPT_MODEL = 256, OPT_INPUT, OPT_OUTDIR, OPT_DEVICE, OPT_BENCH, OPT_SIZE,
-  OPT_BATCH, OPT_VERSION
+  OPT_BATCH, OPT_FP16_WEIGHTS, OPT_VERSION
 };
 
 static const struct option long_options[] = {
@@ -1032,6 +1036,7 @@ static const struct option long_options[] = {
   { "bench", required_argument, NULL, OPT_BENCH },
   { "size", required_argument, NULL, OPT_SIZE },
   { "batch", required_argument, NULL, OPT_BATCH },
+  { "fp16-weights", no_argument, NULL, OPT_FP16_WEIGHTS },
   { "help", no_argument, NULL, 'h' },
   { "version", no_argument, NULL, OPT_VERSION },
   { NULL, 0, NULL, 0 }
@@ -1043,7 +1048,9 @@ print_help (void)
   printf (
       "Usage:\n"
       "  " PROG " --model M.onnx --input X.npy --outdir DIR [--device SPEC]\n"
+      "                [--fp16-weights]\n"
       "  " PROG " --model M.onnx --bench N [--device SPEC] [--size HxW] [--batch B]\n"
+      "                [--fp16-weights]\n"
       "\n"
       "Run an ONNX model on the OpenCL device and save every graph output as\n"
       "DIR/<output-name>.npy, or time N inferences on random input.\n"
@@ -1061,6 +1068,7 @@ print_help (void)
       "                   (bench only; default 1)\n"
       "  --device SPEC    'auto' (default), a platform or device name substring,\n"
       "                   'P:D' indices, or 'reference' (plain C, no OpenCL)\n"
+      "  --fp16-weights   keep Conv weights on the device as fp16 (fp32 math)\n"
       "  -h, --help       show this help\n"
       "  --version        show the version\n"
       "\n"
@@ -1109,6 +1117,7 @@ parse_args (int argc, char **argv, cli_args *args)
       case OPT_BENCH: bench = optarg; break;
       case OPT_SIZE: size = optarg; break;
       case OPT_BATCH: batch = optarg; break;
+      case OPT_FP16_WEIGHTS: args->fp16_weights = true; break;
       case 'h': help = true; break;
       case OPT_VERSION: version = true; break;
       case ':':

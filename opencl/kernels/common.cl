@@ -2,6 +2,27 @@
 /* common.cl: activations shared by the kernels.  Offsets are element
  * offsets into the buffers, so one arena can hold many tensors. */
 
+/* Conv weights: fp32, or fp16 storage read into fp32 (YV7_HALF_WEIGHTS,
+ * the fp16-weights option); vload_half/vstore_half need no extension. */
+#ifdef YV7_HALF_WEIGHTS
+#define WTYPE half
+#define WLOAD(p, i) vload_half ((i), (p))
+#define WSTORE(v, p, i) vstore_half_rte ((v), (i), (p))
+#else
+#define WTYPE float
+#define WLOAD(p, i) ((p)[i])
+#define WSTORE(v, p, i) ((p)[i] = (v))
+#endif
+
+/* n weights from src (fp32, at element offset off) into the weight type. */
+__kernel void
+weights_from_f32 (__global const float *src, uint off, __global WTYPE *dst, uint n)
+{
+  size_t i = get_global_id (0);
+  if (i < n)
+    WSTORE (src[off + i], dst, i);
+}
+
 #define ACT_NONE 0
 #define ACT_LEAKY 1
 #define ACT_SILU 2

@@ -5,7 +5,7 @@
  * with float16 FMAs.  Bias and activation are applied in the store. */
 
 __kernel void
-conv_pack_weights (__global const float *w, uint w_off, __global float *p,
+conv_pack_weights (__global const float *w, uint w_off, __global WTYPE *p,
     int OCg, int ICg, int KH, int KW, int G)
 {
   /* one work-item per packed element */
@@ -22,25 +22,38 @@ conv_pack_weights (__global const float *w, uint w_off, __global float *p,
   float v = 0.0f;
   if (oc < OCg)
     v = w[w_off + ((((size_t) (g * OCg + oc) * ICg + ic) * KH + ky) * KW + kx)];
-  p[i] = v;
+  WSTORE (v, p, i);
 }
 
 /* The wide tile: 8 output channels x 16 outputs, float16 accumulators
  * acc0..acc7 (16 registers on AVX2, 8 on AVX-512).  FMA8_TO is one input
  * channel and tap: the 8 packed weights at wv times the 16 inputs xv; FMA8
- * accumulates into a0..a7.  The weights are read one by one, not as a
- * float8, so that the compiler broadcasts each straight from memory (a
- * float8 load costs a shuffle per weight on the FMA ports). */
-#define FMA8_TO(acc, xv, wv) do { \
-    acc##0 = fma ((float16) ((wv)[0]), (xv), acc##0); \
-    acc##1 = fma ((float16) ((wv)[1]), (xv), acc##1); \
-    acc##2 = fma ((float16) ((wv)[2]), (xv), acc##2); \
-    acc##3 = fma ((float16) ((wv)[3]), (xv), acc##3); \
-    acc##4 = fma ((float16) ((wv)[4]), (xv), acc##4); \
-    acc##5 = fma ((float16) ((wv)[5]), (xv), acc##5); \
-    acc##6 = fma ((float16) ((wv)[6]), (xv), acc##6); \
-    acc##7 = fma ((float16) ((wv)[7]), (xv), acc##7); \
+ * accumulates into a0..a7; FMA8_LD reads the weights with LD (FLOAD: fp32
+ * whatever the weight type, for Winograd's U).  The weights are read one
+ * by one, not as a float8, so that the compiler broadcasts each straight
+ * from memory (a float8 load costs a shuffle per weight on the FMA ports). */
+#define FMA8_LD(acc, xv, wv, LD) do { \
+    acc##0 = fma ((float16) LD (wv, 0), (xv), acc##0); \
+    acc##1 = fma ((float16) LD (wv, 1), (xv), acc##1); \
+    acc##2 = fma ((float16) LD (wv, 2), (xv), acc##2); \
+    acc##3 = fma ((float16) LD (wv, 3), (xv), acc##3); \
+    acc##4 = fma ((float16) LD (wv, 4), (xv), acc##4); \
+    acc##5 = fma ((float16) LD (wv, 5), (xv), acc##5); \
+    acc##6 = fma ((float16) LD (wv, 6), (xv), acc##6); \
+    acc##7 = fma ((float16) LD (wv, 7), (xv), acc##7); \
   } while (0)
+#define FLOAD(p, i) ((p)[i])
+#ifdef YV7_HALF_WEIGHTS
+/* fp16: one 8-wide conversion (vcvtph2ps) and a lane pick per weight beat
+ * eight scalar conversions */
+#define W8LANE(p, i) ((p).s##i)
+#define FMA8_TO(acc, xv, wv) do { \
+    float8 w8_ = vload_half8 (0, (wv)); \
+    FMA8_LD (acc, xv, w8_, W8LANE); \
+  } while (0)
+#else
+#define FMA8_TO(acc, xv, wv) FMA8_LD (acc, xv, wv, WLOAD)
+#endif
 #define FMA8(xv, wv) FMA8_TO (a, xv, wv)
 
 /* The 16 floats p[c.s0], ..., p[c.sf]. */
@@ -79,7 +92,7 @@ conv_pack_weights (__global const float *w, uint w_off, __global float *p,
  * global: (N*G*OCB, ceil (HW / 16)) */
 __kernel void
 conv1x1_w16 (__global const float *x, uint x_off,
-    __global const float *wp, __global const float *bias, uint b_off, int has_bias,
+    __global const WTYPE *wp, __global const float *bias, uint b_off, int has_bias,
     __global float *y, uint y_off, int C, int HW, int ys, int OC, int G, int act,
     float alpha)
 {
@@ -89,12 +102,12 @@ conv1x1_w16 (__global const float *x, uint x_off,
   int p0 = pb * 16, np = min (16, HW - p0);
   float16 a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;
   __global const float *xp = x + x_off + (size_t) (n * C + g * ICg) * HW + p0;
-  __global const float *wc = wp + (size_t) (g * OCB + ocb) * ICg * 8;
+  __global const WTYPE *wc = wp + (size_t) (g * OCB + ocb) * ICg * 8;
 
   if (np == 16) {
     for (int ic = 0; ic < ICg; ic++) {
       float16 xv = vload16 (0, xp + (size_t) ic * HW);
-      __global const float *wv = wc + (size_t) ic * 8;
+      __global const WTYPE *wv = wc + (size_t) ic * 8;
       FMA8 (xv, wv);
     }
   } else {
@@ -104,7 +117,7 @@ conv1x1_w16 (__global const float *x, uint x_off,
     for (int ic = 0; ic < ICg; ic++) {
       __global const float *r = xp + (size_t) ic * HW;
       float16 xv = GATHER16 (r, li);
-      __global const float *wv = wc + (size_t) ic * 8;
+      __global const WTYPE *wv = wc + (size_t) ic * 8;
       FMA8 (xv, wv);
     }
   }
@@ -147,7 +160,7 @@ tap16 (__global const float *row, int base, int span, int room, int W, int SW,
   int ix0 = ox0 * SW - PW, iy0 = oy * SH - PH; \
   int ky0 = 0, ky1 = KH; \
   __global const float *xg = x + x_off + (size_t) (n * C + g * ICg) * H * W; \
-  __global const float *wg = wp + (size_t) (g * OCB + ocb) * ICg * KH * KW * 8; \
+  __global const WTYPE *wg = wp + (size_t) (g * OCB + ocb) * ICg * KH * KW * 8; \
   size_t plane = (size_t) H * W; \
   int16 l = (int16) (0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15); \
   while (ky0 < KH && iy0 + ky0 * DH < 0) \
@@ -162,11 +175,11 @@ tap16 (__global const float *row, int base, int span, int room, int W, int SW,
 #define CONV2D_FOR_TAPS(BODY) \
   for (int ic = 0; ic < ICg; ic++) { \
     __global const float *xc = xg + ic * plane; \
-    __global const float *wc = wg + (size_t) ic * KH * KW * 8; \
+    __global const WTYPE *wc = wg + (size_t) ic * KH * KW * 8; \
     for (int ky = ky0; ky < ky1; ky++) { \
       int iy = iy0 + ky * DH; \
       __global const float *row = xc + (size_t) iy * W; \
-      __global const float *wk = wc + ky * KW * 8; \
+      __global const WTYPE *wk = wc + ky * KW * 8; \
       int room = (H - iy) * W; \
       for (int kx = 0; kx < KW; kx++) { \
         int base = ix0 + kx * DW; \
@@ -180,7 +193,7 @@ tap16 (__global const float *row, int base, int span, int room, int W, int SW,
  * row.  global: (N*G*OCB, ceil (OW / 16), OH) */
 __kernel void
 conv2d_w16 (__global const float *x, uint x_off,
-    __global const float *wp, __global const float *bias, uint b_off, int has_bias,
+    __global const WTYPE *wp, __global const float *bias, uint b_off, int has_bias,
     __global float *y, uint y_off,
     int C, int H, int W, int OC, int OH, int OW,
     int KH, int KW, int SH, int SW, int PH, int PW, int DH, int DW, int G,
@@ -205,7 +218,7 @@ conv2d_w16 (__global const float *x, uint x_off,
  * global: (N*G*OCB, ceil (OW / 32), OH) */
 __kernel void
 conv2d_w32 (__global const float *x, uint x_off,
-    __global const float *wp, __global const float *bias, uint b_off, int has_bias,
+    __global const WTYPE *wp, __global const float *bias, uint b_off, int has_bias,
     __global float *y, uint y_off,
     int C, int H, int W, int OC, int OH, int OW,
     int KH, int KW, int SH, int SW, int PH, int PW, int DH, int DW, int G,
@@ -239,7 +252,7 @@ conv2d_w32 (__global const float *x, uint x_off,
  * global: (N*G*OCB, ceil (HW / 32)) */
 __kernel void
 conv1x1_w32 (__global const float *x, uint x_off,
-    __global const float *wp, __global const float *bias, uint b_off, int has_bias,
+    __global const WTYPE *wp, __global const float *bias, uint b_off, int has_bias,
     __global float *y, uint y_off, int C, int HW, int ys, int OC, int G, int act,
     float alpha)
 {
@@ -250,12 +263,12 @@ conv1x1_w32 (__global const float *x, uint x_off,
   float16 a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;
   float16 b0 = 0, b1 = 0, b2 = 0, b3 = 0, b4 = 0, b5 = 0, b6 = 0, b7 = 0;
   __global const float *xp = x + x_off + (size_t) (n * C + g * ICg) * HW + p0;
-  __global const float *wc = wp + (size_t) (g * OCB + ocb) * ICg * 8;
+  __global const WTYPE *wc = wp + (size_t) (g * OCB + ocb) * ICg * 8;
   if (np == 32) {
     for (int ic = 0; ic < ICg; ic++) {
       __global const float *r = xp + (size_t) ic * HW;
       float16 x0 = vload16 (0, r), x1 = vload16 (0, r + 16);
-      __global const float *wv = wc + (size_t) ic * 8;
+      __global const WTYPE *wv = wc + (size_t) ic * 8;
       FMA8_TO (a, x0, wv);
       FMA8_TO (b, x1, wv);
     }
@@ -265,7 +278,7 @@ conv1x1_w32 (__global const float *x, uint x_off,
     for (int ic = 0; ic < ICg; ic++) {
       __global const float *r = xp + (size_t) ic * HW;
       float16 x0 = GATHER16 (r, c0), x1 = GATHER16 (r, c1);
-      __global const float *wv = wc + (size_t) ic * 8;
+      __global const WTYPE *wv = wc + (size_t) ic * 8;
       FMA8_TO (a, x0, wv);
       FMA8_TO (b, x1, wv);
     }

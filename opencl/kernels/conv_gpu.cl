@@ -24,7 +24,7 @@
 #define GEMM_FETCH(ks) do { \
     for (int i = 0; i < NA; i++) { \
       int m = am + i * (NT / GK), k = (ks) + ak; \
-      ra[i] = m0 + m < OCg && k < kend ? wg[(size_t) m * K + k] : 0.0f; \
+      ra[i] = m0 + m < OCg && k < kend ? WLOAD (wg, (size_t) m * K + k) : 0.0f; \
     } \
     for (int i = 0; i < NB; i++) { \
       int k = (ks) + bk + i * KB; \
@@ -121,7 +121,7 @@
 
 #define CONV_GEMM(NAME, BMV, BNV, TMV, TNV, GKV, ACC) \
 __kernel __attribute__ ((reqd_work_group_size (BNV / TNV, BMV / TMV, 1))) void \
-NAME (__global const float *x, uint x_off, __global const float *w, uint w_off, \
+NAME (__global const float *x, uint x_off, __global const WTYPE *w, uint w_off, \
     __global const int2 *kt, __global const float *bias, uint b_off, int has_bias, \
     __global float *y, uint y_off, \
     int C, int H, int W, int OC, int OH, int OW, int SH, int SW, int PH, int PW, \
@@ -148,7 +148,7 @@ NAME (__global const float *x, uint x_off, __global const float *w, uint w_off, 
   /* this work-item's weight column and rows */ \
   int ak = tid % GK, am = tid / GK; \
   __global const float *xg = x + x_off + (size_t) (n * C + g * ICg) * H * W; \
-  __global const float *wg = w + w_off + (size_t) (g * OCg + m0) * K; \
+  __global const WTYPE *wg = w + w_off + (size_t) (g * OCg + m0) * K; \
   float ra[NA], rb[NB]; \
   ACC##_DECL \
   for (int k0 = kbeg; k0 < kend; k0 += GK) { \

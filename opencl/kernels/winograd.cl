@@ -80,8 +80,8 @@ wino_gemm (__global const float *v, __global const float *u, __global float *m,
     __global const float *r = xp + (size_t) ic * Tp;
     float16 x0 = vload16 (0, r), x1 = vload16 (0, r + 16);
     __global const float *wv = wc + (size_t) ic * 8;
-    FMA8_TO (a, x0, wv);
-    FMA8_TO (b, x1, wv);
+    FMA8_LD (a, x0, wv, FLOAD);   /* U stays fp32 */
+    FMA8_LD (b, x1, wv, FLOAD);
   }
   {
     __global float *mp = m + m_off + ((size_t) z * OC + ocb * 8) * Tp + tb * 32;

@@ -307,7 +307,10 @@ GST_START_TEST (test_labels_file)
 GST_END_TEST;
 
 #ifdef HAVE_ENGINE
-/* The element's detections are the engine's own on the same frame. */
+/* The element's detections are the engine's own on the same frame, with
+ * fp32 and with fp16 weights (the property reaches the engine: fp16 moves
+ * the scores, so the element's must match the engine loaded the same way;
+ * that it moved them is checked too). */
 GST_START_TEST (test_meta_matches_engine)
 {
   static const struct
@@ -321,91 +324,100 @@ GST_START_TEST (test_meta_matches_engine)
   yv7_options opt;
   yv7_error err = { 0 };
   yv7_engine *engine;
+  gfloat score0[G_N_ELEMENTS (cases)];
+  gboolean moved = FALSE;
 
-  yv7_options_init (&opt);
-  engine = yv7_engine_load (TEST_MODEL, &opt, &err);
-  fail_unless (engine != NULL, "%s", err.message);
+  for (gint half = 0; half < 2; half++) {
+    yv7_options_init (&opt);
+    opt.fp16_weights = half;
+    engine = yv7_engine_load (TEST_MODEL, &opt, &err);
+    fail_unless (engine != NULL, "%s", err.message);
+    for (guint c = 0; c < G_N_ELEMENTS (cases); c++) {
+      GstHarness *h = new_harness ("conf-threshold", 0.05f, "iou-threshold",
+          0.5f, "max-detections", 40, "fp16-weights", half, NULL);
+      GstCaps *caps = make_caps (cases[c].format, WIDTH, HEIGHT);
+      GstBuffer *in = make_frame (cases[c].format, WIDTH, HEIGHT, 11 + c, 0);
+      GstBuffer *ref = gst_buffer_copy_deep (in), *out;
+      GstVideoInfo info;
+      GstVideoFrame frame;
+      yv7_frame f = { 0 };
+      yv7_detect_params p;
+      const yv7_detection *dets;
+      gint n;
+      GPtrArray *rois = g_ptr_array_new ();
+      gpointer state = NULL;
+      GstMeta *meta;
 
-  for (guint c = 0; c < G_N_ELEMENTS (cases); c++) {
-    GstHarness *h = new_harness ("conf-threshold", 0.05f, "iou-threshold",
-        0.5f, "max-detections", 40, NULL);
-    GstCaps *caps = make_caps (cases[c].format, WIDTH, HEIGHT);
-    GstBuffer *in = make_frame (cases[c].format, WIDTH, HEIGHT, 11 + c, 0);
-    GstBuffer *ref = gst_buffer_copy_deep (in), *out;
-    GstVideoInfo info;
-    GstVideoFrame frame;
-    yv7_frame f = { 0 };
-    yv7_detect_params p;
-    const yv7_detection *dets;
-    gint n;
-    GPtrArray *rois = g_ptr_array_new ();
-    gpointer state = NULL;
-    GstMeta *meta;
+      gst_harness_set_src_caps (h, gst_caps_ref (caps));
+      fail_unless_equals_int (gst_harness_push (h, in), GST_FLOW_OK);
+      out = gst_harness_pull (h);
+      while ((meta = gst_buffer_iterate_meta_filtered (out, &state,
+                  GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE)))
+        g_ptr_array_add (rois, meta);
 
-    gst_harness_set_src_caps (h, gst_caps_ref (caps));
-    fail_unless_equals_int (gst_harness_push (h, in), GST_FLOW_OK);
-    out = gst_harness_pull (h);
-    while ((meta = gst_buffer_iterate_meta_filtered (out, &state,
-                GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE)))
-      g_ptr_array_add (rois, meta);
-
-    fail_unless (gst_video_info_from_caps (&info, caps));
-    fail_unless (gst_video_frame_map (&frame, &info, ref, GST_MAP_READ));
-    f.format = cases[c].pix;
-    f.width = WIDTH;
-    f.height = HEIGHT;
-    for (guint i = 0; i < GST_VIDEO_FRAME_N_PLANES (&frame); i++) {
-      f.planes[i] = GST_VIDEO_FRAME_PLANE_DATA (&frame, i);
-      f.strides[i] = GST_VIDEO_FRAME_PLANE_STRIDE (&frame, i);
-    }
-    /* caps without colorimetry: SD sizes default to BT.601, video range */
-    f.matrix = YV7_YUV_BT601;
-    f.full_range = 0;
-    yv7_detect_params_init (&p);
-    p.conf_threshold = 0.05f;
-    p.iou_threshold = 0.5f;
-    p.max_detections = 40;
-    fail_unless (yv7_engine_detect (engine, &f, &p, &dets, &n, &err) == YV7_OK,
-        "%s", err.message);
-    gst_video_frame_unmap (&frame);
-
-    fail_unless (n > 0, "%s: the engine found nothing", cases[c].format);
-    fail_unless_equals_int (rois->len, n);
-    for (gint i = 0; i < n; i++) {
-      gboolean found = FALSE;
-
-      for (guint j = 0; j < rois->len && !found; j++) {
-        GstVideoRegionOfInterestMeta *roi = g_ptr_array_index (rois, j);
-        GstStructure *s =
-            gst_video_region_of_interest_meta_get_param (roi, "detection");
-        gdouble x0, y0, x1, y1, conf;
-        gint id;
-
-        gst_structure_get (s, "x_min", G_TYPE_DOUBLE, &x0, "y_min",
-            G_TYPE_DOUBLE, &y0, "x_max", G_TYPE_DOUBLE, &x1, "y_max",
-            G_TYPE_DOUBLE, &y1, "confidence", G_TYPE_DOUBLE, &conf,
-            "label_id", G_TYPE_INT, &id, NULL);
-        found = id == dets[i].class_id && fabs (conf - dets[i].score) < 1e-5
-            && fabs (x0 * WIDTH - CLAMP (dets[i].x0, 0, WIDTH)) < 1e-2
-            && fabs (y0 * HEIGHT - CLAMP (dets[i].y0, 0, HEIGHT)) < 1e-2
-            && fabs (x1 * WIDTH - CLAMP (dets[i].x1, 0, WIDTH)) < 1e-2
-            && fabs (y1 * HEIGHT - CLAMP (dets[i].y1, 0, HEIGHT)) < 1e-2;
-        if (found)
-          g_ptr_array_remove_index (rois, j);
+      fail_unless (gst_video_info_from_caps (&info, caps));
+      fail_unless (gst_video_frame_map (&frame, &info, ref, GST_MAP_READ));
+      f.format = cases[c].pix;
+      f.width = WIDTH;
+      f.height = HEIGHT;
+      for (guint i = 0; i < GST_VIDEO_FRAME_N_PLANES (&frame); i++) {
+        f.planes[i] = GST_VIDEO_FRAME_PLANE_DATA (&frame, i);
+        f.strides[i] = GST_VIDEO_FRAME_PLANE_STRIDE (&frame, i);
       }
-      fail_unless (found, "%s: engine detection %d (class %d %.3f "
-          "[%.1f %.1f %.1f %.1f]) has no ROI meta", cases[c].format, i,
-          dets[i].class_id, dets[i].score, dets[i].x0, dets[i].y0,
-          dets[i].x1, dets[i].y1);
-    }
+      /* caps without colorimetry: SD sizes default to BT.601, video range */
+      f.matrix = YV7_YUV_BT601;
+      f.full_range = 0;
+      yv7_detect_params_init (&p);
+      p.conf_threshold = 0.05f;
+      p.iou_threshold = 0.5f;
+      p.max_detections = 40;
+      fail_unless (yv7_engine_detect (engine, &f, &p, &dets, &n, &err) == YV7_OK,
+          "%s", err.message);
+      gst_video_frame_unmap (&frame);
 
-    g_ptr_array_unref (rois);
-    gst_buffer_unref (out);
-    gst_buffer_unref (ref);
-    gst_caps_unref (caps);
-    gst_harness_teardown (h);
+      fail_unless (n > 0, "%s: the engine found nothing", cases[c].format);
+      if (!half)
+        score0[c] = dets[0].score;
+      else if (dets[0].score != score0[c])
+        moved = TRUE;
+      fail_unless_equals_int (rois->len, n);
+      for (gint i = 0; i < n; i++) {
+        gboolean found = FALSE;
+
+        for (guint j = 0; j < rois->len && !found; j++) {
+          GstVideoRegionOfInterestMeta *roi = g_ptr_array_index (rois, j);
+          GstStructure *s =
+              gst_video_region_of_interest_meta_get_param (roi, "detection");
+          gdouble x0, y0, x1, y1, conf;
+          gint id;
+
+          gst_structure_get (s, "x_min", G_TYPE_DOUBLE, &x0, "y_min",
+              G_TYPE_DOUBLE, &y0, "x_max", G_TYPE_DOUBLE, &x1, "y_max",
+              G_TYPE_DOUBLE, &y1, "confidence", G_TYPE_DOUBLE, &conf,
+              "label_id", G_TYPE_INT, &id, NULL);
+          found = id == dets[i].class_id && fabs (conf - dets[i].score) < 1e-5
+              && fabs (x0 * WIDTH - CLAMP (dets[i].x0, 0, WIDTH)) < 1e-2
+              && fabs (y0 * HEIGHT - CLAMP (dets[i].y0, 0, HEIGHT)) < 1e-2
+              && fabs (x1 * WIDTH - CLAMP (dets[i].x1, 0, WIDTH)) < 1e-2
+              && fabs (y1 * HEIGHT - CLAMP (dets[i].y1, 0, HEIGHT)) < 1e-2;
+          if (found)
+            g_ptr_array_remove_index (rois, j);
+        }
+        fail_unless (found, "%s: engine detection %d (class %d %.3f "
+            "[%.1f %.1f %.1f %.1f]) has no ROI meta", cases[c].format, i,
+            dets[i].class_id, dets[i].score, dets[i].x0, dets[i].y0,
+            dets[i].x1, dets[i].y1);
+      }
+
+      g_ptr_array_unref (rois);
+      gst_buffer_unref (out);
+      gst_buffer_unref (ref);
+      gst_caps_unref (caps);
+      gst_harness_teardown (h);
+    }
+    yv7_engine_free (engine);
   }
-  yv7_engine_free (engine);
+  fail_unless (moved, "fp16 weights left every top score unchanged");
 }
 
 GST_END_TEST;
@@ -420,9 +432,11 @@ GST_START_TEST (test_property_defaults)
   gfloat conf, iou;
   gint max;
   guint interval;
-  gboolean drop;
+  gboolean drop, fp16;
   gdouble latency;
 
+  g_object_get (e, "fp16-weights", &fp16, NULL);
+  fail_unless (!fp16);
   g_object_get (e, "model", &model, "labels", &labels, "conf-threshold",
       &conf, "iou-threshold", &iou, "max-detections", &max, "classes",
       &classes, "device", &device, "inference-interval", &interval,

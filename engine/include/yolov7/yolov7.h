@@ -90,6 +90,10 @@ typedef struct {
   int batch;           /* value for a symbolic batch dim (--dynamic-batch); 0 = 1 */
   int input_height;    /* values for symbolic spatial dims; 0 = 640 */
   int input_width;
+  int fp16_weights;    /* non-zero: keep convolution weights on the device as fp16
+                          (half the memory and weight traffic; products and sums
+                          stay fp32); outputs differ from fp32 by about 1e-3
+                          relative. Ignored by "reference" */
 } yv7_options;
 
 void yv7_options_init (yv7_options *opt);
