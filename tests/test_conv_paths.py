@@ -109,6 +109,36 @@ def make_model(path, batch, C, H, W, OC, k, s, p, grp, d, act, rng):
     return out
 
 
+def concat_check(a, rng):
+    """A channel Concat at batch 2 whose per-image slices (3x11x13 = 429 and 5x11x13
+    elements) are long rows with a partial last chunk for the copy kernel, after a Conv
+    so the inputs live on the device; returns (ok, message)."""
+    path = os.path.join(a.workdir, 'concat-long-rows.onnx')
+    inp = os.path.join(a.workdir, 'concat-long-rows.npy')
+    w = rng.standard_normal((5, 3, 1, 1)).astype(np.float32)
+    nodes = [helper.make_node('Conv', ['x', 'w'], ['c'], kernel_shape=[1, 1]),
+             helper.make_node('Concat', ['x', 'c', 'x'], ['y'], axis=1)]
+    g = helper.make_graph(
+        nodes, 'concat',
+        [helper.make_tensor_value_info('x', TensorProto.FLOAT, [2, 3, 11, 13])],
+        [helper.make_tensor_value_info('y', TensorProto.FLOAT, [2, 11, 11, 13])],
+        [numpy_helper.from_array(w, 'w')])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid('', 12)])
+    m.ir_version = 7
+    onnx.save(m, path)
+    x = rng.uniform(-1, 1, (2, 3, 11, 13)).astype(np.float32)
+    np.save(inp, x)
+    out = os.path.join(a.workdir, 'concat-long-rows-eng')
+    r = subprocess.run([a.infer, '--model', path, '--input', inp, '--outdir', out,
+                        '--device', a.device], capture_output=True, text=True)
+    if r.returncode != 0:
+        return False, 'yolov7-infer: ' + r.stderr.strip()
+    got = np.load(os.path.join(out, 'y.npy'))
+    want = np.concatenate([x, np.einsum('oc,nchw->nohw', w[:, :, 0, 0], x), x], axis=1)
+    err = float(np.abs(got - want).max())
+    return err <= 1e-5, 'max |d| %.3g' % err
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--infer', required=True)
@@ -198,6 +228,10 @@ def main():
                   % ('ok  ' if ok else 'FAIL', name))
             passed += ok
             failed += not ok
+    ok, msg = concat_check(a, rng)
+    print('%s concat-long-rows-batch2: %s' % ('ok  ' if ok else 'FAIL', msg))
+    passed += ok
+    failed += not ok
     print('%d passed, %d failed' % (passed, failed))
     return 1 if failed else 0
 

@@ -52,6 +52,27 @@ NAME (__global const T *x, int x_off, __global T *y, uint y_off, int rank, \
 COPY_ROWS (copy_rows_4, uint)
 COPY_ROWS (copy_rows_8, ulong)
 
+/* Long rows with unit strides and 4-byte elements (channel concats and
+ * splits at batch > 1, where a row is a whole image's slice): 64 elements
+ * a work-item as uint16 vectors, the outer index decoded once.
+ * global: (ceil (inner / 64), outer) */
+__kernel void
+copy_long_rows_4 (__global const uint *x, int x_off, __global uint *y, uint y_off, int rank,
+    int8 dims, int8 xs, int8 ys, int inner)
+{
+  size_t r = get_global_id (1);
+  int i0 = (int) get_global_id (0) * 64, n = min (64, inner - i0);
+  long xi = x_off + i0, yi = y_off + i0;
+  DECODE_OUTER (r, rank, dims, xs, ys, xi, yi);
+  if (n == 64) {
+    for (int k = 0; k < 4; k++)
+      vstore16 (vload16 (k, x + xi), k, y + yi);
+  } else {
+    for (int k = 0; k < n; k++)
+      y[yi + k] = x[xi + k];
+  }
+}
+
 COPY_ND (copy_nd_4, uint)
 COPY_ND (copy_nd_8, ulong)
 
