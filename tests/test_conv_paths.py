@@ -139,6 +139,69 @@ def concat_check(a, rng):
     return err <= 1e-5, 'max |d| %.3g' % err
 
 
+def runtime_weights_check(a, rng):
+    """Conv weights computed at run time (W * max(x)), so that no load-time packing or
+    conversion can happen: the CPU family packs them at every run, the GPU family reads
+    them (or, with fp16 weights, converts them at every run).  fp32 against ONNX Runtime
+    with the usual bound; fp16 against ONNX Runtime with the bound that rounding each
+    weight to fp16 (relative error <= 2^-11, round to nearest) allows: 2^-11 * (|W| conv |x|)
+    per output, plus the usual bound.  Yields (label, ok, message)."""
+    C, H, W, OC, k = 24, 19, 23, 20, 3
+    path = os.path.join(a.workdir, 'runtime-weights.onnx')
+    inp = os.path.join(a.workdir, 'runtime-weights.npy')
+    w = (rng.standard_normal((OC, C, k, k)) / np.sqrt(C * k * k)).astype(np.float32)
+    nodes = [helper.make_node('ReduceMax', ['x'], ['s'], keepdims=1),
+             helper.make_node('Mul', ['w', 's'], ['we']),
+             helper.make_node('Conv', ['x', 'we'], ['y'], kernel_shape=[k, k],
+                              pads=[1, 1, 1, 1])]
+    g = helper.make_graph(
+        nodes, 'runtime_weights',
+        [helper.make_tensor_value_info('x', TensorProto.FLOAT, [1, C, H, W])],
+        [helper.make_tensor_value_info('y', TensorProto.FLOAT, [1, OC, H, W])],
+        [numpy_helper.from_array(w, 'w')])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid('', 12)])
+    m.ir_version = 7
+    onnx.save(m, path)
+    x = rng.uniform(0.5, 2, (1, C, H, W)).astype(np.float32)
+    np.save(inp, x)
+    ort_dir = os.path.join(a.workdir, 'runtime-weights-ort')
+    r = subprocess.run(ort_runner.command(path, inp, ort_dir), capture_output=True, text=True)
+    if r.returncode != 0:
+        yield 'runtime-weights', False, 'ONNX Runtime: ' + r.stderr.strip()[-300:]
+        return
+    ref = np.load(os.path.join(ort_dir, 'y.npy')).astype(np.float64)
+    # |W_eff| conv |x| per output, for the fp16 rounding bound
+    we = np.abs(w.astype(np.float64) * float(x.max()))
+    xp = np.pad(np.abs(x.astype(np.float64)), ((0, 0), (0, 0), (1, 1), (1, 1)))
+    mag = np.zeros_like(ref)
+    for ky in range(k):
+        for kx in range(k):
+            mag += np.einsum('oc,nchw->nohw', we[:, :, ky, kx], xp[:, :, ky:ky + H, kx:kx + W])
+    for label, env, fp16 in [('cpu', {'YV7_KERNELS': 'cpu'}, False),
+                             ('cpu fp16 weights', {'YV7_KERNELS': 'cpu'}, True),
+                             ('gpu', {'YV7_KERNELS': 'gpu'}, False),
+                             ('gpu fp16 weights', {'YV7_KERNELS': 'gpu'}, True)]:
+        if not any(c in label for c in a.configs.split(',')):
+            continue
+        out = os.path.join(a.workdir, 'runtime-weights-' + label.replace(' ', '-'))
+        r = subprocess.run([a.infer, '--model', path, '--input', inp, '--outdir', out,
+                            '--device', a.device] + (['--fp16-weights'] if fp16 else []),
+                           capture_output=True, text=True, env=dict(os.environ, **env))
+        name = 'runtime-weights (%s)' % label
+        if r.returncode != 0:
+            yield name, False, 'yolov7-infer: ' + r.stderr.strip()
+            continue
+        got = np.load(os.path.join(out, 'y.npy')).astype(np.float64)
+        tol = ATOL + RTOL * np.abs(ref) + (2.0 ** -11 * mag if fp16 else 0.0)
+        ratio = float((np.abs(got - ref) / tol).max())
+        moved = float(np.abs(got - ref).max())
+        # with fp16 weights the outputs must also have moved (fp32 stays under 1e-5
+        # here): otherwise the fp16 path did not run
+        ok = ratio <= 1.0 and (not fp16 or moved > 1e-4)
+        yield name, ok, 'worst |d|/tol %.4f (max |d| %.3g%s)' % (
+            ratio, moved, ', must be over 1e-4' if fp16 else '')
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--infer', required=True)
@@ -228,6 +291,10 @@ def main():
                   % ('ok  ' if ok else 'FAIL', name))
             passed += ok
             failed += not ok
+    for label, ok, msg in runtime_weights_check(a, rng):
+        print('%s %s: %s' % ('ok  ' if ok else 'FAIL', label, msg))
+        passed += ok
+        failed += not ok
     ok, msg = concat_check(a, rng)
     print('%s concat-long-rows-batch2: %s' % ('ok  ' if ok else 'FAIL', msg))
     passed += ok
