@@ -1013,9 +1013,11 @@ plan_gpu_convs (cl_backend *be, const yv7_graph *g, yv7_error *err)
  * interleaved A/B runs: yolov7-tiny 320 -14%, 416 -10 to -20%, 640 -6 to
  * -12%, yolov7 640 -4 to -14% (one run of three +16%). */
 static size_t *
-cpu_local (size_t *loc, const size_t *g, int dims)
+cpu_local (const cl_backend *be, size_t *loc, const size_t *g, int dims)
 {
   size_t d = g[0] < 16 ? g[0] : 16;
+  if (be->cl.max_wg > 0 && d > be->cl.max_wg)
+    d = be->cl.max_wg;
   while (d > 1 && g[0] % d)
     d--;
   loc[0] = d;
@@ -1054,7 +1056,7 @@ enq_conv_im2col (cl_backend *be, const yv7_node *n, dev_node *dn, uint xo, uint 
           ARG (rows), YV7_CL_END);
       if (s == YV7_OK)
         s = yv7_cl_launch_local (&be->cl, wide ? "conv1x1_w32" : "conv1x1_w16", 2, gm,
-            cpu_local (lc, gm, 2),
+            cpu_local (be, lc, gm, 2),
             ARG (be->scratch), ARG (zero), ARG (dn->packed), ARG (bias), ARG (bo),
             ARG (has_bias), ARG (y), ARG (yb), ARG (K), ARG (P), ARG (HWo), ARG (c->OC),
             ARG (G), ARG (act), ARG (alpha), YV7_CL_END);
@@ -1116,7 +1118,7 @@ enq_conv (cl_backend *be, const yv7_graph *g, const yv7_node *n, dev_node *dn)
         ARG (xo), ARG (sc), ARG (C), ARG (H), ARG (W), ARG (PH), ARG (PW), ARG (TX),
         ARG (tiles), ARG (Tp), YV7_CL_END);
     if (s == YV7_OK)
-      s = yv7_cl_launch_local (&be->cl, "wino_gemm", 3, gg, cpu_local (lg, gg, 3), ARG (sc),
+      s = yv7_cl_launch_local (&be->cl, "wino_gemm", 3, gg, cpu_local (be, lg, gg, 3), ARG (sc),
           ARG (dn->packed), ARG (sc), ARG (mo), ARG (C), ARG (OC), ARG (Tp), YV7_CL_END);
     if (s == YV7_OK)
       s = yv7_cl_launch (&be->cl, "wino_output", 3, go, ARG (sc), ARG (mo), ARG (bias),
@@ -1131,7 +1133,7 @@ enq_conv (cl_backend *be, const yv7_graph *g, const yv7_node *n, dev_node *dn)
     size_t g2[2] = { (size_t) N * G * OCB, (size_t) (HW + (wide ? 31 : 15)) / (wide ? 32 : 16) };
     size_t l2[2];
     return yv7_cl_launch_local (&be->cl, wide ? "conv1x1_w32" : "conv1x1_w16", 2, g2,
-        cpu_local (l2, g2, 2),
+        cpu_local (be, l2, g2, 2),
         ARG (be->vals[n->inputs[0]].mem), ARG (xo), ARG (dn->packed), ARG (bias),
         ARG (bo), ARG (has_bias), ARG (be->vals[n->outputs[0]].mem), ARG (yo),
         ARG (C), ARG (HW), ARG (HW), ARG (OC), ARG (G), ARG (act), ARG (alpha), YV7_CL_END);
@@ -1142,7 +1144,7 @@ enq_conv (cl_backend *be, const yv7_graph *g, const yv7_node *n, dev_node *dn)
   gsz[0] = (size_t) N * G * OCB, gsz[1] = (size_t) (OW + (wide ? 31 : 15)) / (wide ? 32 : 16);
   gsz[2] = (size_t) OH;
   return yv7_cl_launch_local (&be->cl, wide ? "conv2d_w32" : "conv2d_w16", 3, gsz,
-      cpu_local (lsz, gsz, 3),
+      cpu_local (be, lsz, gsz, 3),
       ARG (be->vals[n->inputs[0]].mem), ARG (xo), ARG (dn->packed), ARG (bias),
       ARG (bo), ARG (has_bias), ARG (be->vals[n->outputs[0]].mem), ARG (yo),
       ARG (C), ARG (H), ARG (W), ARG (OC), ARG (OH), ARG (OW), ARG (KH), ARG (KW),
