@@ -609,6 +609,7 @@ prepare_conv (cl_backend *be, const yv7_graph *g, int i, yv7_error *err)
   int64_t OCg = G > 0 ? OC / G : 0, OCB = (OCg + 7) / 8;
   size_t packed = (size_t) (G * OCB * ICg * KH * KW * 8);   /* weights, zero-padded */
   dev_node *dn = &be->nodes[i];
+  bool wino;
   yv7_status s;
 
   conv_geometry (g, n, &dn->shape);
@@ -627,9 +628,11 @@ prepare_conv (cl_backend *be, const yv7_graph *g, int i, yv7_error *err)
           "its im2col table (or dilation past 65535)", n->name);
     s = make_buffer (be, kt, tb, &dn->packed, "uploading an im2col table", err);
     free (kt);
-    if (s != YV7_OK || !be->cl.half_weights)
-      return s == YV7_OK && g->values[n->inputs[1]].is_const
-          ? const_buffer (be, g, n->inputs[1], err) : s;
+    if (s != YV7_OK)
+      return s;
+    if (!be->cl.half_weights)
+      return g->values[n->inputs[1]].is_const ? const_buffer (be, g, n->inputs[1], err)
+          : YV7_OK;
     /* fp16 weights: a half copy in aux (converted at each run when the
      * weights are computed) */
     if (g->values[n->inputs[1]].is_const)
@@ -642,13 +645,14 @@ prepare_conv (cl_backend *be, const yv7_graph *g, int i, yv7_error *err)
   if (dn->runtime_pack)
     return make_buffer (be, NULL, weight_bytes (be, packed), &dn->packed,
         "allocating packed weights", err);
-  if ((dn->col_rows = use_winograd (be, g, n) ? 0 : im2col_rows (&dn->shape)) > 0) {
+  wino = use_winograd (be, g, n);
+  if ((dn->col_rows = wino ? 0 : im2col_rows (&dn->shape)) > 0) {
     const yv7_conv_shape *c = &dn->shape;
     size_t cb = (size_t) c->C * c->KH * c->KW * (size_t) dn->col_rows * c->OW * sizeof (float);
     if (cb > be->col_size)
       be->col_size = cb;
   }
-  if (use_winograd (be, g, n)) {
+  if (wino) {
     const yv7_tensor *x = T (g, n->inputs[0]), *y = T (g, n->outputs[0]);
     size_t ub, tp = wino_tp (y->dims[2], y->dims[3]);
     size_t vb = (size_t) x->dims[0] * 36 * (size_t) x->dims[1] * tp * sizeof (float);
@@ -1447,8 +1451,9 @@ enq_node (cl_backend *be, const yv7_graph *g, int i)
 }
 
 /* YV7_PROFILE=1: every node is waited for and timed (slower overall); at
- * the end the nodes' mean times over all runs but the first are printed to stderr, slowest first, with
- * the Convs' GFLOP/s.  A development aid, not for production. */
+ * the end the nodes' mean times over all runs but the first are printed to
+ * stderr, slowest first, with the Convs' GFLOP/s.  A development aid, not
+ * for production. */
 static void
 prof_report (cl_backend *be, const yv7_graph *g)
 {

@@ -151,14 +151,14 @@ pick_device (const candidate *c, int n, const char *spec)
 
 #define BUILD_OPTIONS "-cl-std=CL1.2"
 #define HALF_OPTIONS BUILD_OPTIONS " -DYV7_HALF_WEIGHTS=1"
+#define CACHE_MAGIC "YV7CLBN1"
+#define CACHE_MAX_BYTES ((size_t) 512 << 20)
 
 static const char *
 build_options (const yv7_cl *cl)
 {
   return cl->half_weights ? HALF_OPTIONS : BUILD_OPTIONS;
 }
-#define CACHE_MAGIC "YV7CLBN1"
-#define CACHE_MAX_BYTES ((size_t) 512 << 20)
 
 static uint64_t
 fnv1a (uint64_t h, const void *data, size_t n)

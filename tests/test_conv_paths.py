@@ -27,7 +27,9 @@ from onnx import TensorProto, helper, numpy_helper
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, 'ort'))
+sys.path.insert(0, os.path.join(HERE, 'models'))
 import ort_runner  # noqa: E402
+from fp16_weights import round_conv_weights  # noqa: E402
 ATOL = RTOL = 1e-3
 
 # name, batch, C, H, W, OC, k, stride, pad, group, dilation, act
@@ -238,9 +240,7 @@ def main():
             fp16 = 'fp16' in cfg
             if fp16 and ref16 is None:
                 m = onnx.load(model)
-                w = numpy_helper.to_array(m.graph.initializer[0])
-                m.graph.initializer[0].CopyFrom(numpy_helper.from_array(
-                    w.astype(np.float16).astype(np.float32), 'w'))
+                round_conv_weights(m)
                 onnx.save(m, model + '.fp16w.onnx')
                 r = subprocess.run(ort_runner.command(model + '.fp16w.onnx', inp,
                                                       ort_dir + '-fp16w'),

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* conv.cl: 2-D convolution (1-D as H = 1).  Weights are packed once into
  * [G][OCB][ICg][KH][KW][8] (8 output channels side by side, zero-padded) so
- * each work-item computes an 8 output-channel x 16 output register tile
- * with float16 FMAs.  Bias and activation are applied in the store. */
+ * each work-item computes an 8 output-channel x 16 or 32 output register
+ * tile with float16 FMAs.  Bias and activation are applied in the store. */
 
 __kernel void
 conv_pack_weights (__global const float *w, uint w_off, __global WTYPE *p,

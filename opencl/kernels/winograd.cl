@@ -5,9 +5,9 @@
  * The weights' transform U = G g G^T is done once at load (on the host),
  * packed [36][OCB][C][8].  A run is three kernels:
  *   wino_input:  V[n][36][C][Tp] = B^T d B for every tile (Tp = tiles
- *                rounded up to 16),
+ *                rounded up to 32),
  *   wino_gemm:   M[n][k] = U[k] x V[n][k] for each of the 36 positions k,
- *                the same 8x16 register tile as conv1x1_w16,
+ *                the same 8x32 register tile as conv1x1_w32,
  *   wino_output: y = A^T M A + bias, activation, for the tile's valid pixels.
  * 36 multiplies per 16 outputs and channel instead of 144. */
 

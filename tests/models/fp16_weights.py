@@ -13,10 +13,9 @@ import onnx
 from onnx import numpy_helper
 
 
-def main():
-    if len(sys.argv) != 3:
-        sys.exit('usage: fp16_weights.py IN.onnx OUT.onnx')
-    model = onnx.load(sys.argv[1])
+def round_conv_weights(model):
+    """Round every Conv weight initializer of model (in place) to fp16 and back;
+    returns how many were rounded."""
     g = model.graph
     inits = {t.name: i for i, t in enumerate(g.initializer)}
     done = 0
@@ -28,6 +27,14 @@ def main():
         r = w.astype(np.float16).astype(np.float32)   # round to nearest even
         g.initializer[i].CopyFrom(numpy_helper.from_array(r, g.initializer[i].name))
         done += 1
+    return done
+
+
+def main():
+    if len(sys.argv) != 3:
+        sys.exit('usage: fp16_weights.py IN.onnx OUT.onnx')
+    model = onnx.load(sys.argv[1])
+    done = round_conv_weights(model)
     if not done:
         sys.exit('no Conv weight initializers in %s' % sys.argv[1])
     onnx.save(model, sys.argv[2])
