@@ -1339,9 +1339,10 @@ gst_yolov7_class_init (GstYolov7Class * klass)
    * GstYolov7:fp16-weights:
    *
    * Keep the convolution weights on the device as fp16 (half the weight
-   * memory and traffic); products and sums stay fp32. Outputs move by
-   * about the rounding of each weight (relative 2^-11). Takes effect at
-   * the next load (a change while playing reloads, as for `device`).
+   * memory and traffic); products and sums stay fp32. Each weight is
+   * rounded to fp16 (relative error up to 2^-11); how far that moves the
+   * detections depends on the model. Takes effect at the next load (a
+   * change while playing reloads, as for `device`).
    *
    * |[
    * gst-launch-1.0 filesrc location=in.mp4 ! decodebin ! \
