@@ -41,8 +41,12 @@ CASES = [
     ('wino-pad2', 1, 128, 28, 28, 128, 3, 1, 2, 1, 1, None),
     ('wino-small-map-10x10', 1, 128, 10, 10, 136, 3, 1, 1, 1, 1, 'leaky'),
     ('direct-3x3-small-map', 1, 24, 13, 11, 40, 3, 1, 1, 1, 1, 'leaky'),
-    ('direct-3x3-64ch-pad1', 1, 64, 21, 37, 64, 3, 1, 1, 1, 1, 'leaky'),
-    ('direct-3x3-stride2-20x20', 1, 32, 40, 40, 24, 3, 2, 1, 1, 1, None),
+    ('direct-3x3-64ch-48-wide', 1, 64, 12, 48, 40, 3, 1, 1, 1, 1, 'leaky'),
+    ('direct-3x3-stride2-16-wide', 1, 32, 20, 32, 24, 3, 2, 1, 1, 1, None),
+    # widths that are not a multiple of 16 go through im2col + GEMM from
+    # 32 input channels (in one band); the 'im2col off' config runs them direct
+    ('im2col-ragged-64ch-pad1', 1, 64, 21, 37, 64, 3, 1, 1, 1, 1, 'leaky'),
+    ('im2col-ragged-stride2-20x20', 1, 32, 40, 40, 24, 3, 2, 1, 1, 1, None),
     # 32-output rows: 52 = one full tile and one with 20 valid outputs
     ('direct-3x3-w32-52-wide', 1, 16, 9, 52, 24, 3, 1, 1, 1, 1, 'leaky'),
     ('direct-3x3-w32-stride2', 1, 8, 11, 127, 16, 3, 2, 1, 1, 1, None),
