@@ -192,7 +192,7 @@ make_buffer (cl_backend *be, const void *data, size_t size, cl_mem *out,
   cl_int rc;
   cl_mem_flags fl = CL_MEM_READ_WRITE | (data ? CL_MEM_COPY_HOST_PTR : 0);
   be->const_bytes += size;   /* the arena subtracts itself */
-  *out = clCreateBuffer (be->cl.ctx, fl, size ? size : 4, size ? (void *) data : NULL, &rc);
+  *out = yv7_cl_buffer (&be->cl, fl, size ? size : 4, size ? (void *) data : NULL, &rc);
   if (rc != CL_SUCCESS) {
     *out = NULL;
     return yv7_cl_check (rc, what, err);
@@ -1523,6 +1523,7 @@ cl_enqueue (yv7_backend *b, const yv7_graph *g, int node, yv7_error *err)
       be->prof_dropped = true;
     }
   }
+  be->cl.launch_error = CL_SUCCESS;
   s = enq_node (be, g, node);
   if (be->prof_ms) {
     clFinish (be->cl.queue);
@@ -1530,8 +1531,9 @@ cl_enqueue (yv7_backend *b, const yv7_graph *g, int node, yv7_error *err)
   }
   if (s != YV7_OK)
     return yv7_set_error (err, s, "%s node '%s': enqueueing its OpenCL kernel on "
-        "%s failed (%s)", g->nodes[node].op_type, g->nodes[node].name, be->cl.name,
-        yv7_status_name (s));
+        "%s failed: %s (%s)", g->nodes[node].op_type, g->nodes[node].name, be->cl.name,
+        be->cl.launch_error != CL_SUCCESS ? yv7_cl_strerror (be->cl.launch_error)
+        : "no OpenCL code", yv7_status_name (s));
   return YV7_OK;
 }
 

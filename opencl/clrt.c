@@ -3,6 +3,7 @@
 #include "clrt.h"
 
 #include <ctype.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,6 +49,54 @@ yv7_cl_check (cl_int rc, const char *what, yv7_error *err)
         yv7_cl_strerror (rc), rc);
   return yv7_set_error (err, YV7_E_DEVICE, "%s failed: %s (%d)", what,
       yv7_cl_strerror (rc), rc);
+}
+
+/* ---- fault injection (YV7_CL_FAULT, see clrt.h) ---- */
+
+static pthread_mutex_t fault_lock = PTHREAD_MUTEX_INITIALIZER;
+static char fault_value[64];        /* the value the count belongs to */
+static unsigned long fault_calls;   /* matching calls since it was seen */
+
+cl_int
+yv7_cl_fault (yv7_cl_fault_site site)
+{
+  static const struct { const char *name; cl_int rc; } kinds[] = {
+    [YV7_CL_FAULT_BUILD] = { "build", CL_BUILD_PROGRAM_FAILURE },
+    [YV7_CL_FAULT_ENQUEUE] = { "enqueue", CL_OUT_OF_RESOURCES },
+    [YV7_CL_FAULT_ALLOC] = { "alloc", CL_MEM_OBJECT_ALLOCATION_FAILURE },
+  };
+  const char *env = getenv ("YV7_CL_FAULT");
+  size_t len = strlen (kinds[site].name);
+  unsigned long nth = 0;
+  cl_int rc = CL_SUCCESS;
+
+  if (!env || strncmp (env, kinds[site].name, len) != 0
+      || (env[len] != '\0' && env[len] != ':'))
+    return CL_SUCCESS;
+  if (env[len] == ':') {
+    char *end;
+    nth = strtoul (env + len + 1, &end, 10);
+    if (*end != '\0' || nth == 0)
+      return CL_SUCCESS;   /* not a count: no fault */
+  }
+  pthread_mutex_lock (&fault_lock);
+  if (strncmp (fault_value, env, sizeof fault_value) != 0) {
+    snprintf (fault_value, sizeof fault_value, "%s", env);
+    fault_calls = 0;
+  }
+  fault_calls++;
+  if (nth == 0 || fault_calls == nth)
+    rc = kinds[site].rc;
+  pthread_mutex_unlock (&fault_lock);
+  return rc;
+}
+
+cl_mem
+yv7_cl_buffer (yv7_cl *cl, cl_mem_flags flags, size_t size, void *host, cl_int *rc)
+{
+  if ((*rc = yv7_cl_fault (YV7_CL_FAULT_ALLOC)) != CL_SUCCESS)
+    return NULL;
+  return clCreateBuffer (cl->ctx, flags, size, host, rc);
 }
 
 static bool
@@ -285,6 +334,15 @@ out:
   free (bin);
 }
 
+static cl_int
+build (yv7_cl *cl)
+{
+  cl_int rc = yv7_cl_fault (YV7_CL_FAULT_BUILD);
+  if (rc != CL_SUCCESS)
+    return rc;
+  return clBuildProgram (cl->program, 1, &cl->device, build_options (cl), NULL, NULL);
+}
+
 static yv7_status
 build_program (yv7_cl *cl, yv7_error *err)
 {
@@ -300,9 +358,7 @@ build_program (yv7_cl *cl, yv7_error *err)
       cl_int st = CL_SUCCESS;
       cl->program = clCreateProgramWithBinary (cl->ctx, 1, &cl->device, &len, &b, &st, &rc);
       free (bin);
-      if (rc == CL_SUCCESS && st == CL_SUCCESS
-          && clBuildProgram (cl->program, 1, &cl->device, build_options (cl), NULL,
-              NULL) == CL_SUCCESS)
+      if (rc == CL_SUCCESS && st == CL_SUCCESS && build (cl) == CL_SUCCESS)
         return YV7_OK;
       if (cl->program)
         clReleaseProgram (cl->program);
@@ -317,7 +373,7 @@ build_program (yv7_cl *cl, yv7_error *err)
     cl->program = NULL;
     return err ? err->code : YV7_E_DEVICE;
   }
-  rc = clBuildProgram (cl->program, 1, &cl->device, build_options (cl), NULL, NULL);
+  rc = build (cl);
   if (rc != CL_SUCCESS) {
     char log[2048] = "";
     clGetProgramBuildInfo (cl->program, cl->device, CL_PROGRAM_BUILD_LOG,
@@ -469,13 +525,19 @@ yv7_cl_launch_local (yv7_cl *cl, const char *kernel, int work_dim,
     rc = clSetKernelArg (k, (cl_uint) i, size, va_arg (ap, const void *));
   }
   va_end (ap);
-  if (rc != CL_SUCCESS)
+  if (rc != CL_SUCCESS) {
+    cl->launch_error = rc;
     return YV7_E_DEVICE;
+  }
   for (int d = 0; d < work_dim; d++)
     if (global[d] == 0)
       return YV7_OK;   /* empty tensor: nothing to do */
-  rc = clEnqueueNDRangeKernel (cl->queue, k, (cl_uint) work_dim, NULL, global,
-      local, 0, NULL, NULL);
+  rc = yv7_cl_fault (YV7_CL_FAULT_ENQUEUE);
+  if (rc == CL_SUCCESS)
+    rc = clEnqueueNDRangeKernel (cl->queue, k, (cl_uint) work_dim, NULL, global,
+        local, 0, NULL, NULL);
+  if (rc != CL_SUCCESS)
+    cl->launch_error = rc;
   return rc == CL_SUCCESS ? YV7_OK
       : (rc == CL_OUT_OF_RESOURCES || rc == CL_MEM_OBJECT_ALLOCATION_FAILURE
           ? YV7_E_NOMEM : YV7_E_DEVICE);
@@ -490,7 +552,7 @@ yv7_cl_staging (yv7_cl *cl, size_t size, yv7_error *err)
   if (cl->staging)
     clReleaseMemObject (cl->staging);
   cl->staging_size = 0;
-  cl->staging = clCreateBuffer (cl->ctx, CL_MEM_READ_ONLY, size, NULL, &rc);
+  cl->staging = yv7_cl_buffer (cl, CL_MEM_READ_ONLY, size, NULL, &rc);
   if (yv7_cl_check (rc, "allocating the frame staging buffer", err) != YV7_OK) {
     cl->staging = NULL;
     return err ? err->code : YV7_E_DEVICE;

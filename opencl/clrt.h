@@ -30,6 +30,7 @@ typedef struct {
   /* staging buffer for uploading video frames (preprocessing) */
   cl_mem staging;
   size_t staging_size;
+  cl_int launch_error;       /* OpenCL code of the last failed launch */
 } yv7_cl;
 
 /* Open the device named by spec ("auto", a name substring, "P:D") and build
@@ -64,6 +65,33 @@ bool yv7_cl_cache_file (const yv7_cl *cl, const char *suffix, char *path, size_t
     char *dir, size_t dsize);
 /* mkdir -p, errors ignored (a cache that cannot be written is no error). */
 void yv7_cl_mkdirs (const char *dir);
+
+/* clCreateBuffer through the fault hook below. */
+cl_mem yv7_cl_buffer (yv7_cl *cl, cl_mem_flags flags, size_t size, void *host,
+    cl_int *rc);
+
+/* ---- fault injection, for tests ----
+ *
+ * YV7_CL_FAULT=<kind>[:N] makes this layer fail as if the driver had
+ * returned the error, so the engine's and the elements' real error paths
+ * run:
+ *   build    clBuildProgram (from source and from a cached binary, so the
+ *            program cache cannot hide it): CL_BUILD_PROGRAM_FAILURE
+ *   enqueue  kernel launches (yv7_cl_launch*): CL_OUT_OF_RESOURCES
+ *   alloc    device buffers (yv7_cl_buffer, the frame staging buffer):
+ *            CL_MEM_OBJECT_ALLOCATION_FAILURE
+ * Without N every such call fails; with N only the Nth one, counted from
+ * the first call that saw the variable's current value.  The variable is
+ * read on every call: a test may set or clear it between frames, while no
+ * other thread streams (setenv is not thread-safe). */
+typedef enum {
+  YV7_CL_FAULT_BUILD,
+  YV7_CL_FAULT_ENQUEUE,
+  YV7_CL_FAULT_ALLOC,
+} yv7_cl_fault_site;
+
+/* CL_SUCCESS, or the error YV7_CL_FAULT injects into this call at site. */
+cl_int yv7_cl_fault (yv7_cl_fault_site site);
 
 /* A monotonic clock in milliseconds (profiling and kernel timing). */
 double yv7_cl_now_ms (void);
