@@ -56,11 +56,13 @@ read_failed:
 }
 
 /* External data: location relative to the model's folder, no absolute path
- * and no "..", optional offset and length. */
+ * and no "..", optional offset and length.  t is allocated (dt, rank, dims:
+ * nbytes) only once the file is known to hold that much. */
 static yv7_status
-read_external (const Onnx__TensorProto *tp, const char *base_dir, void *dst,
-    size_t nbytes, yv7_error *err)
+read_external (const Onnx__TensorProto *tp, const char *base_dir, yv7_tensor *t,
+    yv7_dtype dt, int rank, const int64_t *dims, size_t nbytes, yv7_error *err)
 {
+  yv7_status s;
   const char *location = NULL;
   uint64_t offset = 0, length = UINT64_MAX;
   char path[4096];
@@ -114,8 +116,12 @@ read_external (const Onnx__TensorProto *tp, const char *base_dir, void *dst,
         "'%s' is shorter than offset %llu + %zu bytes", tp->name, path,
         (unsigned long long) offset, nbytes);
   }
+  if ((s = yv7_tensor_alloc (t, dt, rank, dims, err)) != YV7_OK) {
+    fclose (f);
+    return s;
+  }
   if (fseeko (f, (off_t) offset, SEEK_SET) != 0
-      || (nbytes && fread (dst, 1, nbytes, f) != nbytes)) {
+      || (nbytes && fread (t->data, 1, nbytes, f) != nbytes)) {
     fclose (f);
     return yv7_set_error (err, YV7_E_IO, "tensor '%s': error reading '%s'",
         tp->name, path);
@@ -127,6 +133,19 @@ read_external (const Onnx__TensorProto *tp, const char *base_dir, void *dst,
 bad_number:
   return yv7_set_error (err, YV7_E_PARSE, "tensor '%s': bad external data "
       "offset or length", tp->name);
+}
+
+/* Elements a TensorProto holds in the typed field its data type uses. */
+static size_t
+typed_count (const Onnx__TensorProto *tp, yv7_dtype dt)
+{
+  switch (dt) {
+    case YV7_DT_FLOAT: return tp->n_float_data;
+    case YV7_DT_DOUBLE: return tp->n_double_data;
+    case YV7_DT_INT64: return tp->n_int64_data;
+    case YV7_DT_UINT32: case YV7_DT_UINT64: return tp->n_uint64_data;
+    default: return tp->n_int32_data;   /* int32, int16, int8, uint16, uint8, bool, halves */
+  }
 }
 
 /* TensorProto -> host tensor with data. */
@@ -143,52 +162,51 @@ convert_tensor (const Onnx__TensorProto *tp, const char *base_dir, yv7_tensor *t
   if (tp->n_dims > YV7_MAX_RANK)
     return yv7_set_error (err, YV7_E_UNSUPPORTED, "tensor '%s' has rank %zu "
         "(at most %d supported)", name, tp->n_dims, YV7_MAX_RANK);
-  for (size_t i = 0; i < tp->n_dims; i++)
+  for (size_t i = 0; i < tp->n_dims; i++) {
     dims[i] = tp->dims[i];
+    if (dims[i] < 0)
+      return yv7_set_error (err, YV7_E_PARSE, "tensor '%s' has a negative dim "
+          "(%lld)", name, (long long) dims[i]);
+  }
   if (!yv7_shape_numel ((int) tp->n_dims, dims, &numel))
-    return yv7_set_error (err, YV7_E_PARSE, "tensor '%s' has an invalid shape", name);
+    return yv7_set_error (err, YV7_E_PARSE, "tensor '%s' has more elements than "
+        "64 bits can count", name);
   if (esize == 0 || dt == YV7_DT_STRING)
     return yv7_set_error (err, YV7_E_UNSUPPORTED, "tensor '%s' has data type %s "
         "(%d), which is not supported", name, yv7_dtype_name (dt), (int) dt);
   if ((uint64_t) numel > SIZE_MAX / 16)
     return yv7_set_error (err, YV7_E_PARSE, "tensor '%s' is too large", name);
   nbytes = (size_t) numel * esize;
-  if ((s = yv7_tensor_alloc (t, dt, (int) tp->n_dims, dims, err)) != YV7_OK)
-    return s;
-
+  /* the data must match the shape before the shape is allocated: a few
+   * bytes of file must not make the loader ask for terabytes */
   if (tp->has_data_location
       && tp->data_location == ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL)
-    return read_external (tp, base_dir, t->data, nbytes, err);
+    return read_external (tp, base_dir, t, dt, (int) tp->n_dims, dims, nbytes, err);
+  if (tp->has_raw_data ? tp->raw_data.len != nbytes
+      : typed_count (tp, dt) != (size_t) numel)
+    goto bad_data;
+  if ((s = yv7_tensor_alloc (t, dt, (int) tp->n_dims, dims, err)) != YV7_OK)
+    return s;
   if (tp->has_raw_data) {
-    if (tp->raw_data.len != nbytes)
-      goto bad_length;
     if (nbytes)
       memcpy (t->data, tp->raw_data.data, nbytes);
     return YV7_OK;
   }
   switch (dt) {
     case YV7_DT_FLOAT:
-      if (tp->n_float_data != (size_t) numel)
-        goto bad_count;
       if (nbytes)
         memcpy (t->data, tp->float_data, nbytes);
       break;
     case YV7_DT_DOUBLE:
-      if (tp->n_double_data != (size_t) numel)
-        goto bad_count;
       if (nbytes)
         memcpy (t->data, tp->double_data, nbytes);
       break;
     case YV7_DT_INT64:
-      if (tp->n_int64_data != (size_t) numel)
-        goto bad_count;
       if (nbytes)
         memcpy (t->data, tp->int64_data, nbytes);
       break;
     case YV7_DT_UINT32:
     case YV7_DT_UINT64:
-      if (tp->n_uint64_data != (size_t) numel)
-        goto bad_count;
       for (int64_t i = 0; i < numel; i++) {
         if (dt == YV7_DT_UINT32)
           ((uint32_t *) t->data)[i] = (uint32_t) tp->uint64_data[i];
@@ -197,8 +215,6 @@ convert_tensor (const Onnx__TensorProto *tp, const char *base_dir, yv7_tensor *t
       }
       break;
     default:   /* int32, int16, int8, uint16, uint8, bool, float16, bfloat16 */
-      if (tp->n_int32_data != (size_t) numel)
-        goto bad_count;
       for (int64_t i = 0; i < numel; i++) {
         int32_t v = tp->int32_data[i];
         switch (esize) {
@@ -212,12 +228,12 @@ convert_tensor (const Onnx__TensorProto *tp, const char *base_dir, yv7_tensor *t
   return YV7_OK;
 
   /* ERRORS */
-bad_length:
-  return yv7_set_error (err, YV7_E_PARSE, "tensor '%s': raw_data holds %zu "
-      "bytes but its shape needs %zu", name, tp->raw_data.len, nbytes);
-bad_count:
-  return yv7_set_error (err, YV7_E_PARSE, "tensor '%s': holds the wrong number "
-      "of elements for its shape (%lld expected)", name, (long long) numel);
+bad_data:
+  if (tp->has_raw_data)
+    return yv7_set_error (err, YV7_E_PARSE, "tensor '%s': raw_data holds %zu "
+        "bytes but its shape needs %zu", name, tp->raw_data.len, nbytes);
+  return yv7_set_error (err, YV7_E_PARSE, "tensor '%s': holds %zu elements but "
+      "its shape needs %lld", name, typed_count (tp, dt), (long long) numel);
 }
 
 static char *
@@ -324,10 +340,20 @@ bad:
       "value", op, nname, a->name);
 }
 
+/* a * b for dims >= 0, or -1 once the product has overflowed. */
+static int64_t
+sat_mul_dim (int64_t a, int64_t b)
+{
+  if (a < 0 || (b != 0 && a > INT64_MAX / b))
+    return -1;
+  return a * b;
+}
+
 static yv7_status
 set_shape_from_type (yv7_value *v, const Onnx__TypeProto *tp, yv7_error *err)
 {
   const Onnx__TypeProto__Tensor *tt;
+  int64_t fixed = 1;   /* product of the fixed dims */
   if (!tp || tp->value_case != ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE || !tp->tensor_type)
     return yv7_set_error (err, YV7_E_UNSUPPORTED, "graph input '%s' is not a "
         "tensor", v->name);
@@ -346,13 +372,104 @@ set_shape_from_type (yv7_value *v, const Onnx__TypeProto *tp, yv7_error *err)
     if (d && d->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE) {
       if (d->dim_value < 0)
         return yv7_set_error (err, YV7_E_PARSE, "graph input '%s' has a "
-            "negative dim", v->name);
+            "negative dim (%lld)", v->name, (long long) d->dim_value);
       v->t.dims[i] = d->dim_value;
+      fixed = sat_mul_dim (fixed, d->dim_value);
     } else {
       v->t.dims[i] = -1;   /* symbolic: resolved from the load options */
     }
   }
+  if (fixed < 0)
+    return yv7_set_error (err, YV7_E_PARSE, "graph input '%s' has more elements "
+        "than 64 bits can count", v->name);
   return YV7_OK;
+}
+
+/* Node k's name as the loader reports it. */
+static const char *
+node_label (const Onnx__NodeProto *np, size_t k, char *buf, size_t size)
+{
+  if (np->name && *np->name)
+    return np->name;
+  snprintf (buf, size, "%s#%zu", np->op_type ? np->op_type : "", k);
+  return buf;
+}
+
+/* Node i reads `in`, which nothing before it defines.  Say whether a later
+ * node produces it and, if so, whether that node depends on node i's own
+ * outputs (a cycle) or the nodes are merely out of order.  Only nodes from i
+ * on can be involved: earlier ones were all loaded without reading node i. */
+static yv7_status
+missing_input (const Onnx__GraphProto *gp, size_t i, const char *op,
+    const char *nname, const char *in, yv7_error *err)
+{
+  yv7_graph names = { 0 };   /* outputs of nodes i.. : value index -> node */
+  size_t n_out = 0, j = gp->n_node, top = 0, hit = gp->n_node;
+  int *producer = NULL;
+  size_t *stack = NULL;
+  bool *seen = NULL;
+  char a[64];
+
+  for (size_t o = 0; o < gp->node[i]->n_output; o++)
+    if (gp->node[i]->output[o] && strcmp (gp->node[i]->output[o], in) == 0)
+      return yv7_set_error (err, YV7_E_PARSE, "%s node '%s': input '%s' is its "
+          "own output: the graph has a cycle", op, nname, in);
+  for (size_t k = i + 1; k < gp->n_node && j == gp->n_node; k++)
+    for (size_t o = 0; o < gp->node[k]->n_output; o++)
+      if (gp->node[k]->output[o] && strcmp (gp->node[k]->output[o], in) == 0)
+        j = k;
+  if (j == gp->n_node)
+    return yv7_set_error (err, YV7_E_PARSE, "%s node '%s': input '%s' is not "
+        "produced by any node, nor a graph input or initializer", op, nname, in);
+
+  for (size_t k = i; k < gp->n_node; k++)
+    n_out += gp->node[k]->n_output;
+  producer = malloc (sizeof (int) * (n_out + 1));
+  stack = malloc (sizeof (size_t) * (gp->n_node - i));
+  seen = calloc (gp->n_node - i, sizeof (bool));
+  if (!producer || !stack || !seen)
+    goto out;
+  for (size_t k = i; k < gp->n_node; k++)
+    for (size_t o = 0; o < gp->node[k]->n_output; o++) {
+      const char *name = gp->node[k]->output[o];
+      int v;
+      if (!name || !*name || yv7_graph_find (&names, name) >= 0)
+        continue;
+      if ((v = yv7_graph_add_value (&names, name, NULL)) < 0)
+        goto out;
+      producer[v] = (int) k;
+    }
+  /* walk back from j through the producers of its inputs, looking for i */
+  stack[top++] = j;
+  seen[j - i] = true;
+  while (top > 0 && hit == gp->n_node) {
+    const Onnx__NodeProto *np = gp->node[stack[--top]];
+    for (size_t k = 0; k < np->n_input; k++) {
+      int v = np->input[k] ? yv7_graph_find (&names, np->input[k]) : -1;
+      size_t p;
+      if (v < 0)
+        continue;
+      p = (size_t) producer[v];
+      if (p == i)
+        hit = i;
+      else if (!seen[p - i]) {
+        seen[p - i] = true;
+        stack[top++] = p;
+      }
+    }
+  }
+out:
+  free (producer);
+  free (stack);
+  free (seen);
+  yv7_graph_free (&names);
+  if (hit == i)
+    return yv7_set_error (err, YV7_E_PARSE, "%s node '%s': input '%s' comes from "
+        "node '%s', which itself needs this node's output: the graph has a cycle",
+        op, nname, in, node_label (gp->node[j], j, a, sizeof a));
+  return yv7_set_error (err, YV7_E_PARSE, "%s node '%s': input '%s' is produced "
+      "by a later node '%s' (nodes must be in topological order)", op, nname, in,
+      node_label (gp->node[j], j, a, sizeof a));
 }
 
 static yv7_status
@@ -474,9 +591,7 @@ load_graph (const Onnx__GraphProto *gp, const char *base_dir, int opset,
       }
       v = yv7_graph_find (g, in);
       if (v < 0)
-        return yv7_set_error (err, YV7_E_PARSE, "%s node '%s': input '%s' is not "
-            "produced by any earlier node (the graph must be in topological order)",
-            op, nname, in);
+        return missing_input (gp, i, op, nname, in, err);
       n->inputs[k] = v;
       g->values[v].n_consumers++;
     }
@@ -522,66 +637,104 @@ redefined:
 
 /* protobuf-c unpacks nested messages recursively, so a hostile file of
  * deeply nested graphs (AttributeProto.g -> GraphProto -> NodeProto -> ...)
- * would exhaust the stack.  Walk the wire format first with the schema's
- * descriptors and refuse nesting deeper than any real model has. */
+ * would exhaust the stack; and when it fails it does not say why.  Walk the
+ * wire format first with the schema's descriptors: refuse nesting deeper than
+ * any real model has, and name the offset and cause of a broken encoding. */
 #define MAX_NESTING 32
 
-static bool
+enum { VARINT_OK, VARINT_CUT, VARINT_LONG };
+
+static int
 read_varint (const uint8_t **p, const uint8_t *end, uint64_t *v)
 {
   uint64_t r = 0;
-  for (int shift = 0; shift < 64 && *p < end; shift += 7) {
-    uint8_t b = *(*p)++;
-    r |= (uint64_t) (b & 0x7f) << shift;
+  for (int i = 0; i < 10; i++) {
+    uint8_t b;
+    if (*p >= end)
+      return VARINT_CUT;
+    b = *(*p)++;
+    r |= (uint64_t) (b & 0x7f) << (7 * i);
     if (!(b & 0x80)) {
       *v = r;
-      return true;
+      return VARINT_OK;
     }
   }
-  return false;
+  return VARINT_LONG;
 }
 
-static bool
-nesting_ok (const ProtobufCMessageDescriptor *desc, const uint8_t *p,
-    const uint8_t *end, int depth)
+/* what: "the model" or the file's name; start: offset 0 of the buffer. */
+static yv7_status
+check_wire (const ProtobufCMessageDescriptor *desc, const char *what,
+    const uint8_t *start, const uint8_t *p, const uint8_t *end, int depth,
+    yv7_error *err)
 {
+  yv7_status s;
+
   if (depth > MAX_NESTING)
-    return false;
+    return yv7_set_error (err, YV7_E_PARSE, "%s nests messages more than %d "
+        "deep (subgraphs are not supported)", what, MAX_NESTING);
   while (p < end) {
-    uint64_t tag, v;
-    if (!read_varint (&p, end, &tag))
-      return true;   /* malformed: protobuf-c reports it */
+    const uint8_t *at = p, *value;
+    uint64_t tag, v = 0;
+    unsigned field;
+    int r;
+
+    if ((r = read_varint (&p, end, &tag)) != VARINT_OK)
+      goto bad_varint;
+    field = (unsigned) (tag >> 3);
+    if (field == 0)
+      return yv7_set_error (err, YV7_E_PARSE, "%s has a field number 0 at "
+          "offset %zu", what, (size_t) (at - start));
+    value = p;
     switch (tag & 7) {
       case 0:
-        if (!read_varint (&p, end, &v))
-          return true;
+        at = p;
+        if ((r = read_varint (&p, end, &v)) != VARINT_OK)
+          goto bad_varint;
         break;
       case 1:
-        if (end - p < 8)
-          return true;
-        p += 8;
-        break;
       case 5:
-        if (end - p < 4)
-          return true;
-        p += 4;
+        v = (tag & 7) == 1 ? 8 : 4;
+        if (v > (uint64_t) (end - p))
+          goto past_end;
+        p += v;
         break;
       case 2: {
         const ProtobufCFieldDescriptor *f;
-        if (!read_varint (&p, end, &v) || v > (uint64_t) (end - p))
-          return true;
-        f = protobuf_c_message_descriptor_get_field (desc, (unsigned) (tag >> 3));
+        at = p;
+        if ((r = read_varint (&p, end, &v)) != VARINT_OK)
+          goto bad_varint;
+        value = p;
+        if (v > (uint64_t) (end - p))
+          goto past_end;
+        f = protobuf_c_message_descriptor_get_field (desc, field);
         if (f && f->type == PROTOBUF_C_TYPE_MESSAGE
-            && !nesting_ok (f->descriptor, p, p + v, depth + 1))
-          return false;
+            && (s = check_wire (f->descriptor, what, start, p, p + v, depth + 1,
+                    err)) != YV7_OK)
+          return s;
         p += v;
         break;
       }
       default:
-        return true;
+        return yv7_set_error (err, YV7_E_PARSE, "%s has field %u at offset %zu "
+            "with wire type %d, which ONNX does not use (corrupted)", what, field,
+            (size_t) (at - start), (int) (tag & 7));
     }
+    continue;
+
+bad_varint:
+    if (r == VARINT_LONG)
+      return yv7_set_error (err, YV7_E_PARSE, "%s has a varint longer than 10 "
+          "bytes at offset %zu (corrupted)", what, (size_t) (at - start));
+    return yv7_set_error (err, YV7_E_PARSE, "%s ends inside a varint at offset "
+        "%zu (truncated)", what, (size_t) (at - start));
+past_end:
+    return yv7_set_error (err, YV7_E_PARSE, "%s has field %u at offset %zu "
+        "whose %llu bytes run past the end of %s (%zu bytes left; truncated or "
+        "corrupted)", what, field, (size_t) (value - start), (unsigned long long) v,
+        depth ? "the message holding it" : "the file", (size_t) (end - value));
   }
-  return true;
+  return YV7_OK;
 }
 
 yv7_status
@@ -595,9 +748,9 @@ yv7_onnx_load (const uint8_t *data, size_t size, const char *base_dir,
   memset (g, 0, sizeof *g);
   if (!data || size == 0)
     return yv7_set_error (err, YV7_E_PARSE, "the model file is empty");
-  if (!nesting_ok (&onnx__model_proto__descriptor, data, data + size, 0))
-    return yv7_set_error (err, YV7_E_PARSE, "the model nests messages more than "
-        "%d deep (subgraphs are not supported)", MAX_NESTING);
+  if ((s = check_wire (&onnx__model_proto__descriptor, "the model", data, data,
+          data + size, 0, err)) != YV7_OK)
+    return s;
   mp = onnx__model_proto__unpack (NULL, size, data);
   if (!mp)
     return yv7_set_error (err, YV7_E_PARSE, "the model is not a valid ONNX file "
@@ -637,9 +790,10 @@ yv7_onnx_read_tensor_file (const char *path, yv7_tensor *t, yv7_error *err)
 
   if (s != YV7_OK)
     return s;
-  if (!nesting_ok (&onnx__tensor_proto__descriptor, data, data + size, 0)) {
+  if ((s = check_wire (&onnx__tensor_proto__descriptor, path, data, data,
+          data + size, 0, err)) != YV7_OK) {
     free (data);
-    return yv7_set_error (err, YV7_E_PARSE, "'%s' nests too deep", path);
+    return s;
   }
   tp = onnx__tensor_proto__unpack (NULL, size, data);
   free (data);
