@@ -13,9 +13,12 @@ object and the frame timestamps strictly increase (no frame written twice),
 with a gap of at least the outage at each reconnect.
 
   test_rtsp_reconnect.py --example rtsp-reconnect --server rtsp-test-server \\
-      --model tiny-grid-64.onnx --workdir DIR [--bad-args]
+      --model tiny-grid-64.onnx --workdir DIR [--stall | --bad-args]
 
-With --bad-args it checks instead that bad arguments, a missing or corrupt
+With --stall the server is frozen (SIGSTOP) for 8 s instead: its connection
+stays open and silent, so only the example's watchdog can notice; frames
+with detections must come again within 5 s of the server resuming.  With
+--bad-args it checks instead that bad arguments, a missing or corrupt
 model and bad detector options end the example with a clear message and
 exit status, not a crash.
 """
@@ -33,6 +36,7 @@ OUTAGE_S = 10.0          # the server stays dead this long
 RECOVERY_LIMIT_S = 5.0   # frames with detections again within this of a restart
 CYCLES = 5
 STREAM_S = 2.0           # streaming between two kills
+STALL_S = 8.0            # the server stays frozen this long
 START_TIMEOUT_S = 60.0   # first frames, model load and first connection included
 STOP_TIMEOUT_S = 30.0
 
@@ -128,69 +132,121 @@ def check_elements():
     check(not missing, 'GStreamer elements missing: ' + ', '.join(missing))
 
 
-def run_outages(args):
-    check_elements()
-    os.makedirs(args.workdir, exist_ok=True)
-    jsonl = os.path.join(args.workdir, 'detections.jsonl')
-    if os.path.exists(jsonl):
-        os.remove(jsonl)
-    server_log = open(os.path.join(args.workdir, 'server.log'), 'w')
-    example_log_path = os.path.join(args.workdir, 'example.log')
-    example_log = open(example_log_path, 'w')
-    server = example = None
+class Session:
+    """The test server and the example reading it, with their logs in the
+    work directory; run(body) starts them, waits for the first detections,
+    calls body(self), stops the example with SIGINT and checks the files."""
+
+    def __init__(self, args, name):
+        self.args = args
+        self.dir = os.path.join(args.workdir, name)
+        os.makedirs(self.dir, exist_ok=True)
+        self.jsonl = os.path.join(self.dir, 'detections.jsonl')
+        if os.path.exists(self.jsonl):
+            os.remove(self.jsonl)
+        self.follower = JsonlFollower(self.jsonl)
+        self.server = self.example = None
+        self.port = 0
+
+    def start_server(self):
+        self.server, self.port = start_server(self.args.server, self.port,
+                                              self.server_log)
+
+    def run(self, body):
+        check_elements()
+        self.server_log = open(os.path.join(self.dir, 'server.log'), 'w')
+        example_log_path = os.path.join(self.dir, 'example.log')
+        example_log = open(example_log_path, 'w')
+        try:
+            self.start_server()
+            url = 'rtsp://127.0.0.1:%d/test' % self.port
+            self.example = subprocess.Popen(
+                [self.args.example, '--model', self.args.model, '--input', url,
+                 '--json', self.jsonl], stdout=subprocess.DEVNULL,
+                stderr=example_log)
+            wait_for_detections(self.follower, self.example,
+                                time.monotonic() + START_TIMEOUT_S,
+                                'at the start')
+            body(self)
+            time.sleep(1)
+            self.example.send_signal(signal.SIGINT)
+            rc = self.example.wait(timeout=STOP_TIMEOUT_S)
+            check(rc == 0, 'the example exited with %d after SIGINT' % rc)
+            self.example = None
+        finally:
+            kill(self.example, signal.SIGKILL)
+            if self.server and self.server.poll() is None:
+                self.server.send_signal(signal.SIGCONT)
+            kill(self.server, signal.SIGTERM)
+            self.server_log.close()
+            example_log.close()
+            with open(example_log_path) as f:
+                self.log = f.read()
+            print('--- example log\n' + self.log, end='')
+        check_jsonl(self.jsonl)
+
+
+def kill_and_restart(session):
+    """SIGKILL the server, restart it OUTAGE_S later on the same port,
+    CYCLES times; frames with detections again within RECOVERY_LIMIT_S."""
     recoveries = []
-    try:
-        server, port = start_server(args.server, 0, server_log)
-        url = 'rtsp://127.0.0.1:%d/test' % port
-        example = subprocess.Popen(
-            [args.example, '--model', args.model, '--input', url,
-             '--json', jsonl], stdout=subprocess.DEVNULL, stderr=example_log)
-        follower = JsonlFollower(jsonl)
-        wait_for_detections(follower, example,
-                            time.monotonic() + START_TIMEOUT_S, 'at the start')
+    for cycle in range(1, CYCLES + 1):
+        time.sleep(STREAM_S)
+        kill(session.server, signal.SIGKILL)
+        time.sleep(OUTAGE_S)
+        # everything from before the kill is written by now
+        session.follower.poll()
+        before = len(session.follower.lines)
+        restart = time.monotonic()
+        session.start_server()
+        back = wait_for_detections(
+            session.follower, session.example, restart + RECOVERY_LIMIT_S,
+            'within %.0f s of restart %d' % (RECOVERY_LIMIT_S, cycle))
+        recoveries.append(back - restart)
+        print('outage %d: frames with detections %.2f s after the restart'
+              % (cycle, back - restart))
+        lines = session.follower.lines
+        gap = (lines[before]['timestamp'] - lines[before - 1]['timestamp']) / 1e9
+        check(gap >= OUTAGE_S - 1,
+              'outage %d: the timestamps jump by %.2f s across a %.0f s '
+              'outage' % (cycle, gap, OUTAGE_S))
+    session.recoveries = recoveries
 
-        for cycle in range(1, CYCLES + 1):
-            time.sleep(STREAM_S)
-            kill(server, signal.SIGKILL)
-            time.sleep(OUTAGE_S)
-            # everything from before the kill is written by now
-            follower.poll()
-            before = len(follower.lines)
-            check(before > 0, 'no frame before outage %d' % cycle)
-            restart = time.monotonic()
-            server, bound = start_server(args.server, port, server_log)
-            back = wait_for_detections(
-                follower, example, restart + RECOVERY_LIMIT_S,
-                'within %.0f s of restart %d' % (RECOVERY_LIMIT_S, cycle))
-            recoveries.append(back - restart)
-            print('outage %d: frames with detections %.2f s after the restart'
-                  % (cycle, back - restart))
-            gap = (follower.lines[before]['timestamp']
-                   - follower.lines[before - 1]['timestamp']) / 1e9
-            check(gap >= OUTAGE_S - 1,
-                  'outage %d: the timestamps jump by %.2f s across a %.0f s '
-                  'outage' % (cycle, gap, OUTAGE_S))
 
-        time.sleep(1)
-        example.send_signal(signal.SIGINT)
-        rc = example.wait(timeout=STOP_TIMEOUT_S)
-        check(rc == 0, 'the example exited with %d after SIGINT' % rc)
-        example = None
-    finally:
-        kill(example, signal.SIGKILL)
-        kill(server, signal.SIGTERM)
-        server_log.close()
-        example_log.close()
-        with open(example_log_path) as f:
-            log = f.read()
-        print('--- example log\n' + log, end='')
-
-    check(log.count('reconnected after') == CYCLES,
-          'the example logged %d reconnects, not %d'
-          % (log.count('reconnected after'), CYCLES))
-    check_jsonl(jsonl)
+def run_outages(args):
+    session = Session(args, 'reconnect')
+    session.run(kill_and_restart)
+    n = session.log.count('reconnected after')
+    check(n == CYCLES, 'the example logged %d reconnects, not %d' % (n, CYCLES))
     print('recovery times: %s s (limit %.0f s)'
-          % (', '.join('%.2f' % r for r in recoveries), RECOVERY_LIMIT_S))
+          % (', '.join('%.2f' % r for r in session.recoveries),
+             RECOVERY_LIMIT_S))
+
+
+def freeze_and_thaw(session):
+    """SIGSTOP the server: its connection stays open but silent, which only
+    the example's watchdog can notice.  SIGCONT it STALL_S later."""
+    time.sleep(STREAM_S)
+    session.server.send_signal(signal.SIGSTOP)
+    time.sleep(STALL_S)
+    session.follower.poll()
+    thaw = time.monotonic()
+    session.server.send_signal(signal.SIGCONT)
+    back = wait_for_detections(
+        session.follower, session.example, thaw + RECOVERY_LIMIT_S,
+        'within %.0f s of the server resuming' % RECOVERY_LIMIT_S)
+    print('stall: frames with detections %.2f s after the server resumed'
+          % (back - thaw))
+
+
+def run_stall(args):
+    session = Session(args, 'stall')
+    session.run(freeze_and_thaw)
+    # the watchdog, not an error or an EOS, ended the frozen connection
+    check('stream lost: no frame for' in session.log,
+          'the example did not notice the silent connection')
+    check(session.log.count('reconnected after') == 1,
+          'the example did not log one reconnect')
 
 
 def check_jsonl(path):
@@ -261,10 +317,13 @@ def main():
     ap.add_argument('--model', required=True)
     ap.add_argument('--workdir', required=True)
     ap.add_argument('--bad-args', action='store_true')
+    ap.add_argument('--stall', action='store_true')
     args = ap.parse_args()
     try:
         if args.bad_args:
             run_bad_args(args)
+        elif args.stall:
+            run_stall(args)
         else:
             run_outages(args)
     except (Failure, subprocess.TimeoutExpired) as e:
