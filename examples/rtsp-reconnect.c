@@ -32,6 +32,8 @@
  * first frame is stamped with the pipeline clock's running time at its
  * arrival: timestamps keep increasing across reconnects and the gap in them
  * is the outage.  The first frame after a reconnect is marked DISCONT.
+ * objecttracker is not flushed: an object still in view after a short
+ * outage keeps its track id.
  * Every connection is scaled to the frame size of the first one, so the
  * encoder and the muxer never see a size change.
  *
