@@ -20,6 +20,37 @@ collect_io (yv7_graph *g, const yv7_node *n, const yv7_tensor **in, yv7_tensor *
     out[k] = n->outputs[k] >= 0 ? &g->values[n->outputs[k]].t : NULL;
 }
 
+/* Results larger than this are not computed at load: a few hundred bytes
+ * of model (a Resize of a constant by 8000) would otherwise make the load
+ * itself allocate gigabytes.  Such a node runs with the graph instead, where
+ * its size shows in the shapes.  Real exports fold only small shape
+ * arithmetic and grids. */
+#define MAX_FOLD_ELEMENTS ((int64_t) 1 << 24)
+
+/* Would folding node n at load produce at most MAX_FOLD_ELEMENTS?  Unknown
+ * (an error, or a shape that depends on the data) counts as small: the run
+ * then reports the error, or bounds the result by its inputs. */
+static bool
+fold_is_small (const yv7_node *n, const yv7_tensor *const *in, yv7_tensor *const *out)
+{
+  yv7_error scratch = { 0 };
+  int64_t total = 0;
+
+  if (n->def->infer (n, in, out, &scratch) != YV7_OK)
+    return true;
+  for (int k = 0; k < n->n_outputs; k++) {
+    int64_t numel;
+    if (!out[k])
+      continue;
+    if (!yv7_shape_numel (out[k]->rank, out[k]->dims, &numel))
+      return true;
+    total += numel;
+    if (total > MAX_FOLD_ELEMENTS)
+      return false;
+  }
+  return true;
+}
+
 /* Shapes for every value; nodes whose inputs are all known at load are run
  * now on the host (this resolves the Shape/Gather/Concat subgraphs of the
  * dynamic-batch exports).  Shapes that depend on run-time data (after
@@ -49,6 +80,8 @@ yv7_pass_infer (yv7_graph *g, yv7_error *err)
     /* Shape reads only its input's shape: known at load unless dynamic */
     if (!dynamic && strcmp (n->op_type, "Shape") == 0)
       all_const = true;
+    if (all_const && !fold_is_small (n, in, out))
+      all_const = false;
     if (all_const) {
       s = n->def->run (n, in, out, err);
       if (s != YV7_OK)
