@@ -163,6 +163,9 @@ gst_detection_json_start (GstBaseTransform * trans)
   location = g_strdup (self->location);
   GST_OBJECT_UNLOCK (self);
 
+  /* The sink pad takes buffers as soon as it is active, before this runs:
+   * hold the streaming thread off until the file and generator exist. */
+  GST_PAD_STREAM_LOCK (trans->sinkpad);
   if (location_is_stdout (location)) {
     self->file = stdout;
     self->is_stdout = TRUE;
@@ -177,12 +180,14 @@ gst_detection_json_start (GstBaseTransform * trans)
   }
   self->width = self->height = 0;
   self->generator = json_generator_new ();
+  GST_PAD_STREAM_UNLOCK (trans->sinkpad);
   GST_DEBUG_OBJECT (self, "writing to %s", self->path);
   return TRUE;
 
   /* ERRORS */
 open_failed:
   {
+    GST_PAD_STREAM_UNLOCK (trans->sinkpad);
     GST_ELEMENT_ERROR (self, RESOURCE, OPEN_WRITE,
         ("Could not open file \"%s\" for writing.", location),
         GST_ERROR_SYSTEM);
@@ -348,8 +353,11 @@ gst_detection_json_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
   gchar *line;
   gsize len;
 
-  if (!self->file)
-    return GST_FLOW_OK;
+  if (G_UNLIKELY (!self->file)) {
+    /* a buffer that raced start() on an activating pad: no line for it */
+    GST_DEBUG_OBJECT (self, "not started yet, refusing %" GST_PTR_FORMAT, buf);
+    return GST_FLOW_FLUSHING;
+  }
 
   line = gst_detection_json_frame_to_string (self, buf);
   len = strlen (line);

@@ -188,6 +188,9 @@ gst_detection_overlay_start (GstBaseTransform * trans)
 {
   GstDetectionOverlay *self = GST_DETECTION_OVERLAY (trans);
 
+  /* The sink pad takes buffers as soon as it is active, before this runs:
+   * hold the streaming thread off while the drawing state is made. */
+  GST_PAD_STREAM_LOCK (trans->sinkpad);
   /* A font map of our own: pango's default one is per thread. */
   self->font_map = pango_cairo_font_map_new ();
   if (!self->font_map)
@@ -200,11 +203,13 @@ gst_detection_overlay_start (GstBaseTransform * trans)
   self->attach = FALSE;
   self->upstream_has_feature = FALSE;
   g_atomic_int_set (&self->recheck_downstream, TRUE);
+  GST_PAD_STREAM_UNLOCK (trans->sinkpad);
   return TRUE;
 
   /* ERRORS */
 no_font_map:
   {
+    GST_PAD_STREAM_UNLOCK (trans->sinkpad);
     GST_ELEMENT_ERROR (self, LIBRARY, INIT,
         ("Could not create a font map for drawing labels."),
         ("pango_cairo_font_map_new() returned NULL"));
@@ -591,6 +596,8 @@ gst_detection_overlay_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
 
   if (!gst_buffer_get_meta (buf, GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))
     return GST_FLOW_OK;
+  if (G_UNLIKELY (!self->layout))
+    goto not_started;
 
   if (g_atomic_int_compare_and_exchange (&self->recheck_downstream, TRUE,
           FALSE))
@@ -650,6 +657,12 @@ gst_detection_overlay_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
   return GST_FLOW_OK;
 
   /* ERRORS */
+not_started:
+  {
+    /* a buffer that raced start() on an activating pad */
+    GST_DEBUG_OBJECT (self, "not started yet, refusing %" GST_PTR_FORMAT, buf);
+    return GST_FLOW_FLUSHING;
+  }
 map_failed:
   {
     gst_video_overlay_composition_unref (comp);

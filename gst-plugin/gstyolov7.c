@@ -582,6 +582,9 @@ gst_yolov7_infer (GstYolov7 * self, GstBuffer * buf, const GstVideoInfo * info,
   GstAnalyticsRelationMeta *rmeta = NULL;
 #endif
 
+  /* a buffer that raced start() on an activating pad */
+  if (G_UNLIKELY (!self->engine))
+    goto not_started;
   GST_OBJECT_LOCK (self);
   changed = self->settings_changed;
   GST_OBJECT_UNLOCK (self);
@@ -644,6 +647,11 @@ gst_yolov7_infer (GstYolov7 * self, GstBuffer * buf, const GstVideoInfo * info,
   return GST_FLOW_OK;
 
   /* ERRORS */
+not_started:
+  {
+    GST_DEBUG_OBJECT (self, "not started yet, refusing %" GST_PTR_FORMAT, buf);
+    return GST_FLOW_FLUSHING;
+  }
 map_failed:
   {
     GST_ELEMENT_ERROR (self, STREAM, FAILED,
@@ -907,8 +915,14 @@ gst_yolov7_start (GstBaseTransform * trans)
   if (!classes_valid)
     goto bad_classes;
 
-  if (!gst_yolov7_load (self))
+  /* The sink pad takes buffers as soon as it is active, before this runs:
+   * hold the streaming thread off while the engine loads, so that it never
+   * loads one of its own at the same time (see gst_yolov7_infer). */
+  GST_PAD_STREAM_LOCK (trans->sinkpad);
+  if (!gst_yolov7_load (self)) {
+    GST_PAD_STREAM_UNLOCK (trans->sinkpad);
     return FALSE;
+  }
 
   self->countdown = 0;
   g_mutex_lock (&self->lock);
@@ -918,6 +932,7 @@ gst_yolov7_start (GstBaseTransform * trans)
   self->worker_active = FALSE;
   self->inference_pending = FALSE;
   g_mutex_unlock (&self->lock);
+  GST_PAD_STREAM_UNLOCK (trans->sinkpad);
   return TRUE;
 
   /* ERRORS */
