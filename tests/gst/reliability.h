@@ -139,23 +139,33 @@ rel_drop_meta (GstBuffer * buf, GstMeta ** meta, gpointer data)
   return TRUE;
 }
 
-/* The detections a fresh yolov7 element finds on frame (without any
- * metadata frame carries already). */
+/* The detections the yolov7 element of h finds on frame at caps (without
+ * any metadata frame carries already). */
+static inline gchar *
+rel_reference_rois_on (GstHarness * h, GstBuffer * frame, GstCaps * caps)
+{
+  GstBuffer *bare = gst_buffer_copy (frame);
+  gchar *rois;
+
+  gst_buffer_foreach_meta (bare, rel_drop_meta, NULL);
+  gst_harness_set_src_caps (h, gst_caps_ref (caps));
+  rois = rel_push_rois (h, bare);
+  gst_buffer_unref (bare);
+  fail_unless (rois[0] != '\0', "the reference element found nothing");
+  return rois;
+}
+
+/* The detections a fresh yolov7 element finds on frame. */
 static inline gchar *
 rel_reference_rois (GstBuffer * frame, GstCaps * caps)
 {
   GstElement *e = rel_yolov7 ();
   GstHarness *h = gst_harness_new_with_element (e, "sink", "src");
-  GstBuffer *bare = gst_buffer_copy (frame);
   gchar *rois;
 
-  gst_buffer_foreach_meta (bare, rel_drop_meta, NULL);
   gst_object_unref (e);
-  gst_harness_set_src_caps (h, gst_caps_ref (caps));
-  rois = rel_push_rois (h, bare);
-  gst_buffer_unref (bare);
+  rois = rel_reference_rois_on (h, frame, caps);
   gst_harness_teardown (h);
-  fail_unless (rois[0] != '\0', "the reference element found nothing");
   return rois;
 }
 

@@ -162,6 +162,15 @@ streaming_harness (GstBus * bus, GstCaps * caps, gboolean drop_when_busy)
   rois = rel_push_rois (h, frame);
   g_free (rois);
   gst_buffer_unref (frame);
+  if (drop_when_busy) {
+    /* the frame is out, but the worker may not have finished with it: a
+     * serialized query waits for it, so that the next frame is analysed
+     * rather than passed on as "busy" */
+    GstQuery *drain = gst_query_new_drain ();
+
+    gst_pad_peer_query (h->srcpad, drain);
+    gst_query_unref (drain);
+  }
   return h;
 }
 
