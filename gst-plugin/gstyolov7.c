@@ -778,7 +778,9 @@ gst_yolov7_worker (gpointer data)
 }
 
 /* Waits until the worker has pushed every held frame.  Returns the worker's
- * failure, if any, which it then forgets. */
+ * failure, if any: it stays until a flush or a restart, so that a
+ * serialized event or query drained in between cannot hide it from the
+ * next chain call. */
 static GstFlowReturn
 gst_yolov7_drain (GstYolov7 * self)
 {
@@ -789,8 +791,6 @@ gst_yolov7_drain (GstYolov7 * self)
           || !g_queue_is_empty (&self->held)))
     g_cond_wait (&self->cond, &self->lock);
   ret = self->flushing ? GST_FLOW_FLUSHING : self->worker_flow;
-  if (!self->flushing)
-    self->worker_flow = GST_FLOW_OK;
   g_mutex_unlock (&self->lock);
   return ret;
 }
@@ -809,10 +809,8 @@ gst_yolov7_queue_frame (GstYolov7 * self, GstBuffer * buf)
   g_mutex_lock (&self->lock);
   if (self->flushing)
     goto flushing;
-  if ((ret = self->worker_flow) != GST_FLOW_OK) {
-    self->worker_flow = GST_FLOW_OK;
+  if ((ret = self->worker_flow) != GST_FLOW_OK)
     goto worker_failed;
-  }
 
   infer = gst_yolov7_take_turn (self, !self->inference_pending);
   if (!infer && !self->worker_active && g_queue_is_empty (&self->held)) {

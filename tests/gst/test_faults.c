@@ -200,9 +200,16 @@ check_enqueue_fault_streaming (gboolean drop_when_busy, const gchar * spec)
       drop_when_busy ? GST_FLOW_OK : GST_FLOW_ERROR);
   expect_error (bus, GST_STREAM_ERROR, GST_STREAM_ERROR_FAILED,
       "CL_OUT_OF_RESOURCES");
-  if (drop_when_busy)
+  if (drop_when_busy) {
+    /* the worker posts the error before it records the failure: a
+     * serialized event waits for it (and must not make it forget) */
+    fail_unless (gst_harness_push_event (h, gst_event_new_tag
+            (gst_tag_list_new_empty ())));
     fail_unless_equals_int (gst_harness_push (h, rel_frame ("RGB", REL_WIDTH,
                 REL_HEIGHT, 6, 2 * GST_SECOND)), GST_FLOW_ERROR);
+    fail_unless_equals_int (gst_harness_push (h, rel_frame ("RGB", REL_WIDTH,
+                REL_HEIGHT, 7, 3 * GST_SECOND)), GST_FLOW_ERROR);
+  }
   fail_unless_equals_int (gst_harness_buffers_received (h), before);
   expect_recovery (h, caps);
   gst_caps_unref (caps);
