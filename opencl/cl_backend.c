@@ -500,11 +500,13 @@ use_winograd (const cl_backend *be, const yv7_graph *g, const yv7_node *n)
 }
 
 /* Winograd scratch row length: the OH x OW map's 4x4 tiles, rounded up to
- * wino_gemm's 32 tiles a work-item */
+ * wino_gemm's 32 tiles a work-item, or to wino_gemm16's 16 where there are
+ * at most 16 (a 10x10 map has 9 tiles: 28% of 32 lanes busy, 56% of 16) */
 static size_t
 wino_tp (int64_t OH, int64_t OW)
 {
-  return (size_t) (((OH + 3) / 4) * ((OW + 3) / 4) + 31) / 32 * 32;
+  size_t tiles = (size_t) (((OH + 3) / 4) * ((OW + 3) / 4));
+  return tiles <= 16 ? 16 : (tiles + 31) / 32 * 32;
 }
 
 /* Whether conv2d_w32 (32 outputs a work-item) runs a direct Conv: where
@@ -1121,7 +1123,8 @@ enq_conv (cl_backend *be, const yv7_graph *g, const yv7_node *n, dev_node *dn)
     int TX = (OW + 3) / 4, tiles = TX * ((OH + 3) / 4), Tp = (int) wino_tp (OH, OW);
     uint mo = (uint) (be->scratch_m / sizeof (float));
     size_t gi[3] = { (size_t) tiles, (size_t) C, (size_t) N };
-    size_t gg[3] = { (size_t) OCB, (size_t) Tp / 32, (size_t) N * 36 };
+    int tw = Tp == 16 ? 16 : 32;   /* wino_tp's choice of GEMM */
+    size_t gg[3] = { (size_t) OCB, (size_t) (Tp / tw), (size_t) N * 36 };
     size_t go[3] = { (size_t) tiles, (size_t) OC, (size_t) N };
     cl_mem sc = be->scratch;
     size_t lg[3];
@@ -1129,7 +1132,8 @@ enq_conv (cl_backend *be, const yv7_graph *g, const yv7_node *n, dev_node *dn)
         ARG (xo), ARG (sc), ARG (C), ARG (H), ARG (W), ARG (PH), ARG (PW), ARG (TX),
         ARG (tiles), ARG (Tp), YV7_CL_END);
     if (s == YV7_OK)
-      s = yv7_cl_launch_local (&be->cl, "wino_gemm", 3, gg, cpu_local (be, lg, gg, 3), ARG (sc),
+      s = yv7_cl_launch_local (&be->cl, tw == 16 ? "wino_gemm16" : "wino_gemm", 3, gg,
+          cpu_local (be, lg, gg, 3), ARG (sc),
           ARG (dn->packed), ARG (sc), ARG (mo), ARG (C), ARG (OC), ARG (Tp), YV7_CL_END);
     if (s == YV7_OK)
       s = yv7_cl_launch (&be->cl, "wino_output", 3, go, ARG (sc), ARG (mo), ARG (bias),

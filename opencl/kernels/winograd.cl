@@ -62,6 +62,15 @@ wino_input (__global const float *x, uint x_off, __global float *v,
   }
 }
 
+/* The work-item's place in wino_gemm and wino_gemm16 (TW tiles wide):
+ * xp its V panel, wc its U panel, mp its first M row, nj its channels. */
+#define WINO_GEMM_SETUP(TW) \
+  int ocb = get_global_id (0), tb = get_global_id (1), z = get_global_id (2); \
+  int k = z % 36, OCB = (OC + 7) / 8, nj = min (8, OC - ocb * 8); \
+  __global const float *xp = v + (size_t) z * C * Tp + tb * (TW); \
+  __global const float *wc = u + ((size_t) k * OCB + ocb) * C * 8; \
+  __global float *mp = m + m_off + ((size_t) z * OC + ocb * 8) * Tp + tb * (TW)
+
 /* M[k] = U[k] V[k] for each of the 36 points k: 8 output channels x 32
  * tiles a work-item (as conv1x1_w32), the channel blocks fastest so the
  * work-items that share a V panel run one after another.
@@ -70,12 +79,9 @@ __kernel void
 wino_gemm (__global const float *v, __global const float *u, __global float *m,
     uint m_off, int C, int OC, int Tp)
 {
-  int ocb = get_global_id (0), tb = get_global_id (1), z = get_global_id (2);
-  int k = z % 36, OCB = (OC + 7) / 8;
+  WINO_GEMM_SETUP (32);
   float16 a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;
   float16 b0 = 0, b1 = 0, b2 = 0, b3 = 0, b4 = 0, b5 = 0, b6 = 0, b7 = 0;
-  __global const float *xp = v + (size_t) z * C * Tp + tb * 32;
-  __global const float *wc = u + ((size_t) k * OCB + ocb) * C * 8;
   for (int ic = 0; ic < C; ic++) {
     __global const float *r = xp + (size_t) ic * Tp;
     float16 x0 = vload16 (0, r), x1 = vload16 (0, r + 16);
@@ -84,14 +90,32 @@ wino_gemm (__global const float *v, __global const float *u, __global float *m,
     FMA8_LD (b, x1, wv, FLOAD);
   }
   {
-    __global float *mp = m + m_off + ((size_t) z * OC + ocb * 8) * Tp + tb * 32;
-    int nj = min (8, OC - ocb * 8);
     float16 as[8] = { a0, a1, a2, a3, a4, a5, a6, a7 };
     float16 bs[8] = { b0, b1, b2, b3, b4, b5, b6, b7 };
     for (int j = 0; j < nj; j++) {
       vstore16 (as[j], 0, mp + (size_t) j * Tp);
       vstore16 (bs[j], 0, mp + (size_t) j * Tp + 16);
     }
+  }
+}
+
+/* wino_gemm with 16 tiles a work-item, for maps of at most 16 tiles (13x13
+ * and smaller), where 32 would leave half the lanes or more idle.
+ * global: (OCB, Tp / 16, N * 36) */
+__kernel void
+wino_gemm16 (__global const float *v, __global const float *u, __global float *m,
+    uint m_off, int C, int OC, int Tp)
+{
+  WINO_GEMM_SETUP (16);
+  float16 a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;
+  for (int ic = 0; ic < C; ic++) {
+    float16 x0 = vload16 (0, xp + (size_t) ic * Tp);
+    FMA8_LD (a, x0, wc + (size_t) ic * 8, FLOAD);
+  }
+  {
+    float16 as[8] = { a0, a1, a2, a3, a4, a5, a6, a7 };
+    for (int j = 0; j < nj; j++)
+      vstore16 (as[j], 0, mp + (size_t) j * Tp);
   }
 }
 
