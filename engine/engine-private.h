@@ -24,7 +24,7 @@ struct yv7_engine {
   int resume;                /* node index where collect continues */
   int n_frames;
   yv7_letterbox lb[64];
-  yv7_detect_params params;
+  yv7_detect_params params[64];  /* per frame, class lists in classes */
   int *classes;
   yv7_det_list *dets;        /* per batch item */
   int dets_n;

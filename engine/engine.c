@@ -50,7 +50,7 @@ resolve_inputs (yv7_graph *g, const yv7_options *opt, yv7_error *err)
       else
         t->dims[d] = 1;
     }
-    if (opt->batch > 0 && t->rank > 0 && t->dims[0] != opt->batch)
+    if (opt->batch > 0 && t->rank > 0 && t->dims[0] != opt->batch && !opt->batch_flexible)
       return yv7_set_error (err, YV7_E_SHAPE, "the model has a fixed batch of "
           "%lld, but batch %d was asked for", (long long) t->dims[0], opt->batch);
   }
@@ -629,13 +629,14 @@ yv7_engine_get_output (const yv7_engine *e, int index, yv7_tensor *out)
 
 /* ---- detections ---- */
 
-yv7_status
-yv7_engine_submit (yv7_engine *e, const yv7_frame *frames, int n_frames,
-    const yv7_detect_params *params, yv7_error *err)
+/* submit with `params` for every frame (stride 0) or one per frame */
+static yv7_status
+submit (yv7_engine *e, const yv7_frame *frames, int n_frames,
+    const yv7_detect_params *params, size_t stride, yv7_error *err)
 {
   yv7_detect_params defaults;
   const yv7_tensor *in;
-  int in_h, in_w, pos = 0;
+  int in_h, in_w, pos = 0, total = 0;
   yv7_status s;
 
   if (!e || !frames)
@@ -654,27 +655,38 @@ yv7_engine_submit (yv7_engine *e, const yv7_frame *frames, int n_frames,
   if (!params) {
     yv7_detect_params_init (&defaults);
     params = &defaults;
+    stride = 0;
   }
-  if (params->n_classes < 0 || (params->n_classes > 0 && !params->classes)
-      || !(params->iou_threshold >= 0.f && params->iou_threshold <= 1.f)
-      || !(params->conf_threshold >= 0.f && params->conf_threshold <= 1.f)
-      || params->max_detections < 0)
-    return yv7_set_error (err, YV7_E_INVALID_ARG, "detection parameters out of range");
+  for (int i = 0; i < n_frames; i++) {
+    const yv7_detect_params *p = &params[stride * (size_t) i];
+    if (p->n_classes < 0 || p->n_classes > (1 << 20) || (p->n_classes > 0 && !p->classes)
+        || !(p->iou_threshold >= 0.f && p->iou_threshold <= 1.f)
+        || !(p->conf_threshold >= 0.f && p->conf_threshold <= 1.f)
+        || p->max_detections < 0)
+      return yv7_set_error (err, YV7_E_INVALID_ARG, "detection parameters of frame "
+          "%d out of range", i);
+    total += p->n_classes;
+  }
   for (int i = 0; i < n_frames; i++)
     if ((s = yv7_frame_validate (&frames[i], err)) != YV7_OK)
       return s;
 
-  /* keep a private copy of the parameters: the caller's class list may go */
+  /* keep private copies of the parameters: the callers' class lists may go */
   free (e->classes);
   e->classes = NULL;
-  e->params = *params;
-  if (params->n_classes > 0) {
-    e->classes = malloc (sizeof (int) * (size_t) params->n_classes);
-    if (!e->classes)
-      return yv7_set_error (err, YV7_E_NOMEM, "out of memory");
-    memcpy (e->classes, params->classes, sizeof (int) * (size_t) params->n_classes);
+  if (total > 0 && !(e->classes = malloc (sizeof (int) * (size_t) total)))
+    return yv7_set_error (err, YV7_E_NOMEM, "out of memory");
+  total = 0;
+  for (int i = 0; i < n_frames; i++) {
+    const yv7_detect_params *p = &params[stride * (size_t) i];
+    e->params[i] = *p;
+    e->params[i].classes = NULL;
+    if (p->n_classes > 0) {
+      memcpy (e->classes + total, p->classes, sizeof (int) * (size_t) p->n_classes);
+      e->params[i].classes = e->classes + total;
+      total += p->n_classes;
+    }
   }
-  e->params.classes = e->classes;
 
   invalidate (e);
   in_h = (int) in->dims[2];
@@ -707,6 +719,20 @@ yv7_engine_submit (yv7_engine *e, const yv7_frame *frames, int n_frames,
   return YV7_OK;
 }
 
+yv7_status
+yv7_engine_submit (yv7_engine *e, const yv7_frame *frames, int n_frames,
+    const yv7_detect_params *params, yv7_error *err)
+{
+  return submit (e, frames, n_frames, params, 0, err);
+}
+
+yv7_status
+yv7_engine_submit_each (yv7_engine *e, const yv7_frame *frames, int n_frames,
+    const yv7_detect_params *params, yv7_error *err)
+{
+  return submit (e, frames, n_frames, params, 1, err);
+}
+
 int
 yv7_engine_poll (yv7_engine *e)
 {
@@ -725,20 +751,20 @@ decode (yv7_engine *e, int b, yv7_det_list *l, yv7_error *err)
       const yv7_tensor *o = host_tensor (e, e->g.outputs[0]);
       size_t per = (size_t) o->dims[1] * (size_t) o->dims[2];
       return yv7_decode_grid ((const float *) o->data + per * (size_t) b, o->dims[1],
-          (int) o->dims[2], &e->params, l, err);
+          (int) o->dims[2], &e->params[b], l, err);
     }
     case YV7_FORM_RAW: {
       yv7_tensor heads[YV7_MAX_HEADS];
       for (int k = 0; k < e->n_heads; k++)
         heads[k] = *host_tensor (e, e->heads[k]);
       return yv7_decode_raw (heads, e->n_heads, b, in_h, in_w, e->anchors,
-          &e->params, l, err);
+          &e->params[b], l, err);
     }
     case YV7_FORM_END2END: {
       const yv7_tensor *o = host_tensor (e, e->g.outputs[0]);
       if (o->dtype != YV7_DT_FLOAT || o->rank != 2 || (o->dims[0] > 0 && o->dims[1] != 7))
         return yv7_set_error (err, YV7_E_SHAPE, "end2end output is not [N,7] float");
-      return yv7_decode_end2end ((const float *) o->data, o->dims[0], b, &e->params, l, err);
+      return yv7_decode_end2end ((const float *) o->data, o->dims[0], b, &e->params[b], l, err);
     }
     default:
       return yv7_set_error (err, YV7_E_UNSUPPORTED, "not a detector model");
@@ -775,9 +801,9 @@ yv7_engine_collect (yv7_engine *e, yv7_error *err)
     if ((s = decode (e, b, l, err)) != YV7_OK)
       return s;
     if (e->form != YV7_FORM_END2END)
-      yv7_nms (l, e->params.iou_threshold, e->params.max_detections);
-    else if (e->params.max_detections > 0 && l->n > e->params.max_detections)
-      l->n = e->params.max_detections;
+      yv7_nms (l, e->params[b].iou_threshold, e->params[b].max_detections);
+    else if (e->params[b].max_detections > 0 && l->n > e->params[b].max_detections)
+      l->n = e->params[b].max_detections;
     yv7_unletterbox (l, &e->lb[b]);
   }
   for (int b = e->n_frames; b < e->dets_n; b++)

@@ -88,6 +88,9 @@ typedef struct {
                           device name substring ("pocl", "nvidia"), "P:D" indices,
                           or "reference" (plain C on the host, no OpenCL). NULL = "auto" */
   int batch;           /* value for a symbolic batch dim (--dynamic-batch); 0 = 1 */
+  int batch_flexible;  /* non-zero: a model whose batch dim is fixed keeps it
+                          (see yv7_engine_batch) instead of failing to load
+                          when `batch` asks for another */
   int input_height;    /* values for symbolic spatial dims; 0 = 640 */
   int input_width;
   int fp16_weights;    /* non-zero: keep convolution weights on the device as fp16
@@ -189,6 +192,11 @@ void yv7_detect_params_init (yv7_detect_params *p);
  * waiting for it.  Returns YV7_E_BUSY if the previous submission has not been
  * collected. */
 yv7_status yv7_engine_submit (yv7_engine *engine, const yv7_frame *frames,
+    int n_frames, const yv7_detect_params *params, yv7_error *err);
+/* As yv7_engine_submit, with params[i] for frames[i] (n_frames entries; NULL
+ * gives every frame the defaults): one run serves frames whose callers want
+ * different thresholds or classes. */
+yv7_status yv7_engine_submit_each (yv7_engine *engine, const yv7_frame *frames,
     int n_frames, const yv7_detect_params *params, yv7_error *err);
 /* Non-zero when the submitted work has finished on the device. */
 int yv7_engine_poll (yv7_engine *engine);
