@@ -30,6 +30,14 @@
  * malformed model, an unsupported op or no OpenCL device fails that state
  * change with an error naming the cause.
  *
+ * Elements of one process that name the same model file, device and batch
+ * settings share one loaded model (one device copy of the weights); set
+ * `model-instance-id` to choose the sharing yourself. With `batch-size=N`
+ * the frames of up to N sharing elements run in one inference (waiting at
+ * most `batch-timeout-ms` for the streams that have not sent one yet, never
+ * for a stream at end of stream), and each element gets its own
+ * detections, on its own frame, in order.
+ *
  * ## Example launch lines
  * |[
  * gst-launch-1.0 videotestsrc num-buffers=100 ! video/x-raw,format=NV12 ! \
@@ -40,6 +48,13 @@
  *     yolov7 model=yolov7-tiny.onnx drop-when-busy=true classes=0,2 ! \
  *     videoconvert ! autovideosink
  * ]|
+ * |[
+ * gst-launch-1.0 \
+ *   uridecodebin uri=rtsp://cam1/s ! yolov7 model=dyn.onnx batch-size=2 ! \
+ *     fakesink \
+ *   uridecodebin uri=rtsp://cam2/s ! yolov7 model=dyn.onnx batch-size=2 ! \
+ *     fakesink
+ * ]|
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -47,6 +62,7 @@
 
 #include "gstyolov7.h"
 #include "gstdetectionmeta.h"
+#include "sharedengine.h"
 
 #include <string.h>
 #include <yolov7/yolov7.h>
@@ -71,6 +87,11 @@ GST_DEBUG_CATEGORY_STATIC (gst_yolov7_debug);
 #define DEFAULT_INFERENCE_INTERVAL 1
 #define MAX_INFERENCE_INTERVAL 10000
 #define DEFAULT_DROP_WHEN_BUSY FALSE
+#define DEFAULT_MODEL_INSTANCE_ID NULL
+#define DEFAULT_BATCH_SIZE 1
+#define MAX_BATCH_SIZE 64
+#define DEFAULT_BATCH_TIMEOUT_MS 50
+#define MAX_BATCH_TIMEOUT_MS 10000
 
 /* Frames held behind a running inference in drop-when-busy mode; beyond
  * this the streaming thread waits (back-pressure) rather than use memory
@@ -91,6 +112,9 @@ enum
   PROP_INFERENCE_INTERVAL,
   PROP_DROP_WHEN_BUSY,
   PROP_LATENCY_MS,
+  PROP_MODEL_INSTANCE_ID,
+  PROP_BATCH_SIZE,
+  PROP_BATCH_TIMEOUT_MS,
 };
 
 /* Detection parameters of one frame, taken from the properties. */
@@ -127,18 +151,24 @@ struct _GstYolov7
   gboolean fp16_weights;
   guint inference_interval;
   gboolean drop_when_busy;
+  gchar *model_instance_id;
+  guint batch_size;
+  guint batch_timeout_ms;
   gdouble latency_ms;
-  gboolean settings_changed;    /* model, device, fp16-weights or labels changed */
+  gboolean settings_changed;    /* what selects the engine, or labels, changed */
   GstClockTime latency;         /* expected inference time */
   GstClockTime latency_reported;        /* what the last LATENCY query got */
 
   /* taken in start() (or on a settings change) and released in stop(); used
    * by one thread at a time: the streaming thread, or the worker while a
    * frame is queued for it */
-  yv7_engine *engine;
+  GstSharedEngineUser *engine;
   gchar *loaded_model;
   gchar *loaded_device;
   gboolean loaded_fp16_weights;
+  gchar *loaded_instance_id;
+  guint loaded_batch_size;
+  guint loaded_batch_timeout_ms;
   gchar *loaded_labels;
   GPtrArray *labels;
 
@@ -294,57 +324,29 @@ gst_yolov7_read_labels (GstYolov7 * self, const gchar * path, gint n_classes,
   return labels;
 }
 
-/* Runs the model twice on a grey frame at its input size: the first run
- * includes one-time work (kernel builds), the second gives the expected
- * inference time. */
-static gboolean
-gst_yolov7_warm_up (yv7_engine * engine, GstClockTime * time, yv7_error * err)
-{
-  yv7_frame f = { 0 };
-  const yv7_detection *dets;
-  gint h, w, n;
-  guint8 *pixels;
-  gint64 t0 = 0;
-  gboolean ok = TRUE;
-
-  yv7_engine_input_size (engine, &h, &w);
-  if (h <= 0 || w <= 0)
-    h = w = 64;
-  pixels = g_malloc ((gsize) h * w * 3);
-  memset (pixels, 114, (gsize) h * w * 3);
-  f.format = YV7_PIX_RGB;
-  f.width = w;
-  f.height = h;
-  f.planes[0] = pixels;
-  f.strides[0] = w * 3;
-  for (gint i = 0; i < 2 && ok; i++) {
-    t0 = g_get_monotonic_time ();
-    ok = yv7_engine_detect (engine, &f, NULL, &dets, &n, err) == YV7_OK;
-  }
-  *time = (GstClockTime) (g_get_monotonic_time () - t0) * GST_USECOND;
-  g_free (pixels);
-  return ok;
-}
-
-/* Loads the model, device and labels the properties name, unless those
- * loaded already match.  Posts an element error and returns FALSE on
- * failure, keeping what was loaded before. */
+/* Loads (or joins the shared instance of) the model, device and labels the
+ * properties name, unless those loaded already match.  Posts an element
+ * error and returns FALSE on failure, keeping what was loaded before. */
 static gboolean
 gst_yolov7_load (GstYolov7 * self)
 {
-  gchar *model, *device, *labels_file;
-  yv7_options opt;
+  gchar *model, *device, *labels_file, *instance_id;
+  GstSharedEngineConfig cfg;
+  GstSharedEngineFailure failure = GST_SHARED_ENGINE_LOAD_FAILED;
   yv7_error err = { 0 };
-  yv7_engine *engine = NULL;
-  GstClockTime warm_time = 0;
+  GstSharedEngineUser *engine = NULL;
   GPtrArray *labels = NULL;
   GError *gerr = NULL;
   gboolean new_engine = FALSE, fp16;
+  guint batch_size, batch_timeout_ms;
 
   GST_OBJECT_LOCK (self);
   model = g_strdup (self->model);
   device = g_strdup (self->device);
   fp16 = self->fp16_weights;
+  instance_id = g_strdup (self->model_instance_id);
+  batch_size = self->batch_size;
+  batch_timeout_ms = self->batch_timeout_ms;
   labels_file = g_strdup (self->labels_file);
   self->settings_changed = FALSE;
   GST_OBJECT_UNLOCK (self);
@@ -354,22 +356,27 @@ gst_yolov7_load (GstYolov7 * self)
 
   if (!self->engine || g_strcmp0 (model, self->loaded_model) != 0
       || g_strcmp0 (device, self->loaded_device) != 0
-      || fp16 != self->loaded_fp16_weights) {
-    GST_INFO_OBJECT (self, "loading %s on device '%s'", model, device);
-    yv7_options_init (&opt);
-    opt.device = device;
-    opt.fp16_weights = fp16;
-    engine = yv7_engine_load (model, &opt, &err);
+      || fp16 != self->loaded_fp16_weights
+      || g_strcmp0 (instance_id, self->loaded_instance_id) != 0
+      || batch_size != self->loaded_batch_size
+      || batch_timeout_ms != self->loaded_batch_timeout_ms) {
+    GST_INFO_OBJECT (self, "%s on device '%s'", model, device);
+    cfg.model = model;
+    cfg.device = device;
+    cfg.fp16_weights = fp16;
+    cfg.batch_size = batch_size;
+    cfg.batch_timeout_ms = batch_timeout_ms;
+    cfg.instance_id = instance_id;
+    engine = gst_shared_engine_join (&cfg, GST_OBJECT_CAST (self), &failure,
+        &err);
     if (!engine)
-      goto load_failed;
-    if (yv7_engine_form (engine) == YV7_FORM_OTHER)
-      goto not_detector;
-    if (!gst_yolov7_warm_up (engine, &warm_time, &err))
-      goto warm_up_failed;
-    GST_INFO_OBJECT (self, "loaded on %s, %d classes, inference %"
-        GST_TIME_FORMAT, yv7_engine_device_name (engine),
-        yv7_engine_num_classes (engine), GST_TIME_ARGS (warm_time));
-    yv7_engine_free (self->engine);
+      goto join_failed;
+    GST_INFO_OBJECT (self, "on %s (%u element(s) use it), %d classes, "
+        "inference %" GST_TIME_FORMAT, gst_shared_engine_device_name (engine),
+        gst_shared_engine_n_users (engine),
+        gst_shared_engine_num_classes (engine),
+        GST_TIME_ARGS (gst_shared_engine_run_time (engine)));
+    gst_shared_engine_leave (self->engine);
     self->engine = engine;
     engine = NULL;
     g_free (self->loaded_model);
@@ -377,16 +384,20 @@ gst_yolov7_load (GstYolov7 * self)
     g_free (self->loaded_device);
     self->loaded_device = g_strdup (device);
     self->loaded_fp16_weights = fp16;
+    g_free (self->loaded_instance_id);
+    self->loaded_instance_id = g_strdup (instance_id);
+    self->loaded_batch_size = batch_size;
+    self->loaded_batch_timeout_ms = batch_timeout_ms;
     new_engine = TRUE;
     GST_OBJECT_LOCK (self);
-    self->latency = warm_time;
+    self->latency = gst_shared_engine_run_time (self->engine);
     GST_OBJECT_UNLOCK (self);
   }
 
   /* the default names depend on the model's class count */
   if (new_engine || !self->labels
       || g_strcmp0 (labels_file, self->loaded_labels) != 0) {
-    gint nc = yv7_engine_num_classes (self->engine);
+    gint nc = gst_shared_engine_num_classes (self->engine);
 
     if (labels_file && *labels_file) {
       labels = gst_yolov7_read_labels (self, labels_file, nc, &gerr);
@@ -404,10 +415,27 @@ gst_yolov7_load (GstYolov7 * self)
 
   g_free (model);
   g_free (device);
+  g_free (instance_id);
   g_free (labels_file);
   return TRUE;
 
   /* ERRORS */
+join_failed:
+  {
+    if (failure == GST_SHARED_ENGINE_NOT_DETECTOR)
+      goto not_detector;
+    if (failure == GST_SHARED_ENGINE_WARM_UP_FAILED)
+      goto warm_up_failed;
+    if (failure == GST_SHARED_ENGINE_CONFLICT)
+      goto conflict;
+    goto load_failed;
+  }
+conflict:
+  {
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+        ("Cannot share the model: %s.", err.message), (NULL));
+    goto failed;
+  }
 no_model:
   {
     GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
@@ -459,9 +487,9 @@ labels_failed:
   }
 failed:
   {
-    yv7_engine_free (engine);
     g_free (model);
     g_free (device);
+    g_free (instance_id);
     g_free (labels_file);
     return FALSE;
   }
@@ -470,7 +498,8 @@ failed:
 static void
 gst_yolov7_unload (GstYolov7 * self)
 {
-  g_clear_pointer (&self->engine, yv7_engine_free);
+  g_clear_pointer (&self->engine, gst_shared_engine_leave);
+  g_clear_pointer (&self->loaded_instance_id, g_free);
   g_clear_pointer (&self->loaded_model, g_free);
   g_clear_pointer (&self->loaded_device, g_free);
   g_clear_pointer (&self->loaded_labels, g_free);
@@ -574,7 +603,7 @@ gst_yolov7_infer (GstYolov7 * self, GstBuffer * buf, const GstVideoInfo * info,
   GstVideoFrame frame;
   yv7_frame f;
   yv7_error err = { 0 };
-  const yv7_detection *dets;
+  yv7_detection *dets = NULL;
   gint n, width, height;
   gint64 t0;
   gboolean changed;
@@ -598,16 +627,14 @@ gst_yolov7_infer (GstYolov7 * self, GstBuffer * buf, const GstVideoInfo * info,
   width = f.width;
   height = f.height;
   t0 = g_get_monotonic_time ();
-  if (yv7_engine_submit (self->engine, &f, 1, &params->p, &err) != YV7_OK)
-    goto inference_failed;
-  /* the device reads the frame until collect returns */
-  if (yv7_engine_collect (self->engine, &err) != YV7_OK)
+  /* the device reads the frame until this returns */
+  if (gst_shared_engine_infer (self->engine, &f, &params->p, &dets, &n,
+          &err) != YV7_OK)
     goto inference_failed;
   gst_video_frame_unmap (&frame);
   gst_yolov7_update_latency (self,
       (GstClockTime) (g_get_monotonic_time () - t0) * GST_USECOND);
 
-  dets = yv7_engine_detections (self->engine, 0, &n);
   GST_LOG_OBJECT (self, "%d detections on %" GST_TIME_FORMAT, n,
       GST_TIME_ARGS (GST_BUFFER_PTS (buf)));
 #ifdef YOLOV7_ANALYTICS
@@ -643,6 +670,7 @@ gst_yolov7_infer (GstYolov7 * self, GstBuffer * buf, const GstVideoInfo * info,
     (void) roi;
 #endif
   }
+  g_free (dets);
   gst_detection_meta_mark_inferred (buf);
   return GST_FLOW_OK;
 
@@ -1064,6 +1092,9 @@ gst_yolov7_sink_event (GstBaseTransform * trans, GstEvent * event)
       /* serialized events keep their place behind the held frames */
       if (GST_EVENT_IS_SERIALIZED (event))
         gst_yolov7_drain (self);
+      /* batches of a shared engine stop waiting for this stream */
+      if (GST_EVENT_TYPE (event) == GST_EVENT_EOS && self->engine)
+        gst_shared_engine_idle (self->engine);
       break;
   }
   return GST_BASE_TRANSFORM_CLASS (parent_class)->sink_event (trans, event);
@@ -1183,6 +1214,19 @@ gst_yolov7_set_property (GObject * object, guint prop_id,
     case PROP_DROP_WHEN_BUSY:
       self->drop_when_busy = g_value_get_boolean (value);
       break;
+    case PROP_MODEL_INSTANCE_ID:
+      g_free (self->model_instance_id);
+      self->model_instance_id = g_value_dup_string (value);
+      self->settings_changed = TRUE;
+      break;
+    case PROP_BATCH_SIZE:
+      self->batch_size = g_value_get_uint (value);
+      self->settings_changed = TRUE;
+      break;
+    case PROP_BATCH_TIMEOUT_MS:
+      self->batch_timeout_ms = g_value_get_uint (value);
+      self->settings_changed = TRUE;
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -1231,6 +1275,15 @@ gst_yolov7_get_property (GObject * object, guint prop_id, GValue * value,
     case PROP_LATENCY_MS:
       g_value_set_double (value, self->latency_ms);
       break;
+    case PROP_MODEL_INSTANCE_ID:
+      g_value_set_string (value, self->model_instance_id);
+      break;
+    case PROP_BATCH_SIZE:
+      g_value_set_uint (value, self->batch_size);
+      break;
+    case PROP_BATCH_TIMEOUT_MS:
+      g_value_set_uint (value, self->batch_timeout_ms);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -1250,6 +1303,7 @@ gst_yolov7_finalize (GObject * object)
   g_free (self->classes_str);
   g_free (self->classes);
   g_free (self->device);
+  g_free (self->model_instance_id);
   g_mutex_clear (&self->lock);
   g_cond_clear (&self->cond);
   G_OBJECT_CLASS (parent_class)->finalize (object);
@@ -1404,6 +1458,67 @@ gst_yolov7_class_init (GstYolov7Class * klass)
           "Time of the last inference in milliseconds", 0.0, G_MAXDOUBLE, 0.0,
           G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
 
+  /**
+   * GstYolov7:model-instance-id:
+   *
+   * Which loaded model this element uses. Empty (the default): elements
+   * of the process with the same `model` file, `device`, `fp16-weights`,
+   * `batch-size` and `batch-timeout-ms` share one loaded model and one
+   * device copy of its weights. Elements with the same id share one
+   * instance (starting one with other settings than the instance has is
+   * an error); give an element an id of its own to keep it apart.
+   *
+   * |[
+   * gst-launch-1.0 uridecodebin uri=rtsp://cam1/stream ! \
+   *     yolov7 model=yolov7-tiny.onnx model-instance-id=front ! fakesink \
+   *   uridecodebin uri=rtsp://cam2/stream ! \
+   *     yolov7 model=yolov7-tiny.onnx model-instance-id=front ! fakesink
+   * ]|
+   */
+  g_object_class_install_property (gobject_class, PROP_MODEL_INSTANCE_ID,
+      g_param_spec_string ("model-instance-id", "Model instance id",
+          "Elements with the same id share one loaded model (empty: share "
+          "by model, device and batch settings)", DEFAULT_MODEL_INSTANCE_ID,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
+
+  /**
+   * GstYolov7:batch-size:
+   *
+   * Most frames of the elements sharing this element's model that run in
+   * one inference. A model exported with a dynamic batch dimension is
+   * loaded for this batch; one with a fixed batch runs a batch in runs of
+   * its own batch size. A run costs a whole batch even when fewer frames
+   * came, so set it to the number of streams that share the model.
+   *
+   * |[
+   * gst-launch-1.0 \
+   *   filesrc location=a.mp4 ! decodebin ! yolov7 model=dyn.onnx \
+   *     batch-size=2 ! fakesink \
+   *   filesrc location=b.mp4 ! decodebin ! yolov7 model=dyn.onnx \
+   *     batch-size=2 ! fakesink
+   * ]|
+   */
+  g_object_class_install_property (gobject_class, PROP_BATCH_SIZE,
+      g_param_spec_uint ("batch-size", "Batch size",
+          "Most frames of the elements sharing the model run at once", 1,
+          MAX_BATCH_SIZE, DEFAULT_BATCH_SIZE, G_PARAM_READWRITE |
+          G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING));
+
+  /**
+   * GstYolov7:batch-timeout-ms:
+   *
+   * Longest time a frame waits for frames of the other streaming elements
+   * that share the model before its batch runs without them. Elements at
+   * end of stream are not waited for.
+   */
+  g_object_class_install_property (gobject_class, PROP_BATCH_TIMEOUT_MS,
+      g_param_spec_uint ("batch-timeout-ms", "Batch timeout",
+          "Longest wait in ms for frames of other streams to fill a batch",
+          0, MAX_BATCH_TIMEOUT_MS, DEFAULT_BATCH_TIMEOUT_MS,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
+
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_add_static_pad_template (element_class, &src_template);
   gst_element_class_set_static_metadata (element_class,
@@ -1439,6 +1554,9 @@ gst_yolov7_init (GstYolov7 * self)
   self->fp16_weights = DEFAULT_FP16_WEIGHTS;
   self->inference_interval = DEFAULT_INFERENCE_INTERVAL;
   self->drop_when_busy = DEFAULT_DROP_WHEN_BUSY;
+  self->model_instance_id = g_strdup (DEFAULT_MODEL_INSTANCE_ID);
+  self->batch_size = DEFAULT_BATCH_SIZE;
+  self->batch_timeout_ms = DEFAULT_BATCH_TIMEOUT_MS;
   self->latency_reported = GST_CLOCK_TIME_NONE;
   self->worker_flow = GST_FLOW_OK;
   g_mutex_init (&self->lock);

@@ -256,7 +256,9 @@ GST_START_TEST (test_alloc_fault_streaming)
 GST_END_TEST;
 
 /* A fault in one element's load leaves another element, loaded before,
- * untouched once the fault is gone: no shared state is poisoned. */
+ * untouched once the fault is gone: no shared state is poisoned.  The
+ * failing element has a model-instance-id of its own, so that it loads
+ * the model itself rather than join the loaded instance. */
 GST_START_TEST (test_fault_does_not_leak_to_others)
 {
   GstBus *bus = gst_bus_new ();
@@ -267,6 +269,7 @@ GST_START_TEST (test_fault_does_not_leak_to_others)
   GstBuffer *frame = rel_frame ("RGB", REL_WIDTH, REL_HEIGHT, 7, 0);
   gchar *want = rel_reference_rois (frame, caps), *got;
 
+  g_object_set (other, "model-instance-id", "faulty", NULL);
   gst_element_set_bus (other, other_bus);
   set_fault ("build");
   fail_unless_equals_int (gst_element_set_state (other, GST_STATE_PAUSED),
