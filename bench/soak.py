@@ -25,7 +25,9 @@ import subprocess
 import sys
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench import ROOT, model_path  # noqa: E402
+
 WARM_FRAMES = 1000
 TOLERANCE = 0.05
 SAMPLE_S = 0.2
@@ -39,18 +41,6 @@ def rss_kib(pid):
     return None
 
 
-def default_model(size):
-    d = os.path.join(ROOT, 'bench', 'models')
-    os.makedirs(d, exist_ok=True)
-    p = os.path.join(d, 'tiny-%d-b1.onnx' % size)
-    if not os.path.exists(p):
-        subprocess.run(['/usr/bin/python3', os.path.join(ROOT, 'tests', 'models', 'make_yolov7.py'),
-                        '--variant', 'tiny', '--form', 'grid', '--img', str(size),
-                        '-o', p + '.tmp'], check=True, stdout=subprocess.DEVNULL)
-        os.replace(p + '.tmp', p)
-    return p
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     ap.add_argument('--frames', type=int, default=10000)
@@ -61,7 +51,7 @@ def main():
     args = ap.parse_args()
     if args.frames <= WARM_FRAMES:
         ap.error('--frames must be over %d' % WARM_FRAMES)
-    model = args.model or default_model(args.size)
+    model = args.model or model_path('tiny', args.size, 1)
     env = dict(os.environ)
     env['GST_PLUGIN_PATH'] = os.path.join(args.build, 'gst-plugin')
     if os.path.exists(args.out):
