@@ -8,9 +8,10 @@
 Makes a 1280x720 25 fps H.264 clip (FRAMES frames) and runs, with gst-launch-1.0,
 one pipeline of STREAMS branches
 
-    filesrc ! decodebin ! yolov7 model=M ... ! fakesink sync=false
+    filesrc ! decodebin ! queue ! yolov7 model=M ... ! fakesink sync=false
 
-(each branch decoding its own copy of the clip) in three configurations:
+(each branch decoding its own copy of the clip; the queue lets a branch decode its
+next frame while its last one is in inference) in three configurations:
 
   unshared          every element has a model-instance-id of its own: STREAMS loads
   shared            one loaded model, batch-size 1: frames run one at a time
@@ -65,7 +66,7 @@ def run(clip, streams, element_args):
     """element_args(k) -> yolov7 properties of branch k; returns (seconds, peak MiB)."""
     cmd = ['gst-launch-1.0']
     for k in range(streams):
-        cmd += ['filesrc', 'location=' + clip, '!', 'decodebin', '!', 'yolov7'] + \
+        cmd += ['filesrc', 'location=' + clip, '!', 'decodebin', '!', 'queue', '!', 'yolov7'] + \
             element_args(k) + ['!', 'fakesink', 'sync=false']
     env = dict(os.environ)
     build = os.environ.get('YOLOV7_BUILD', os.path.join(ROOT, 'build'))
