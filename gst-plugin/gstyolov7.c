@@ -35,7 +35,8 @@
  * `model-instance-id` to choose the sharing yourself. With `batch-size=N`
  * the frames of up to N sharing elements run in one inference (waiting at
  * most `batch-timeout-ms` for the streams that have not sent one yet, never
- * for a stream at end of stream), and each element gets its own
+ * for a stream at end of stream, and not again for a stream that let a
+ * batch time out until it sends a frame), and each element gets its own
  * detections, on its own frame, in order.
  *
  * ## Example launch lines
@@ -1510,7 +1511,8 @@ gst_yolov7_class_init (GstYolov7Class * klass)
    *
    * Longest time a frame waits for frames of the other streaming elements
    * that share the model before its batch runs without them. Elements at
-   * end of stream are not waited for.
+   * end of stream are not waited for, nor, until their next frame, those
+   * that let a batch time out.
    */
   g_object_class_install_property (gobject_class, PROP_BATCH_TIMEOUT_MS,
       g_param_spec_uint ("batch-timeout-ms", "Batch timeout",

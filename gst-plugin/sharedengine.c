@@ -39,7 +39,8 @@ struct _GstSharedEngine
   GMutex lock;
   GCond cond;
   GQueue queue;                 /* of Request, oldest first */
-  guint n_active;               /* users that may queue a frame soon */
+  GList *members;               /* of GstSharedEngineUser */
+  guint n_active;               /* members that may queue a frame soon */
   gboolean stop;
 };
 
@@ -120,6 +121,28 @@ run_batch (GstSharedEngine * se, Request ** reqs, gint n)
   }
 }
 
+/* After a batch timed out: the members with no frame queued are not waited
+ * for again until they queue one (a stalled stream costs the others one
+ * timeout, not one a frame).  Call with lock held. */
+static void
+mark_late_members (GstSharedEngine * se)
+{
+  for (GList * l = se->members; l; l = l->next) {
+    GstSharedEngineUser *user = l->data;
+    gboolean queued = FALSE;
+
+    if (!user->active)
+      continue;
+    for (GList * q = se->queue.head; q && !queued; q = q->next)
+      queued = ((Request *) q->data)->user == user;
+    if (!queued) {
+      GST_DEBUG ("%s: not waiting for %p until its next frame", se->key, user);
+      user->active = FALSE;
+      se->n_active--;
+    }
+  }
+}
+
 static gpointer
 batch_thread (gpointer data)
 {
@@ -142,9 +165,12 @@ batch_thread (gpointer data)
         + (gint64) se->timeout_ms * G_TIME_SPAN_MILLISECOND;
     for (;;) {
       want = MIN (se->batch_size, MAX (se->n_active, 1));
-      if (se->stop || g_queue_get_length (&se->queue) >= want
-          || !g_cond_wait_until (&se->cond, &se->lock, deadline))
+      if (se->stop || g_queue_get_length (&se->queue) >= want)
         break;
+      if (!g_cond_wait_until (&se->cond, &se->lock, deadline)) {
+        mark_late_members (se);
+        break;
+      }
     }
     while (n < se->batch_size && !g_queue_is_empty (&se->queue))
       reqs[n++] = g_queue_pop_head (&se->queue);
@@ -341,6 +367,7 @@ gst_shared_engine_join (const GstSharedEngineConfig * cfg, GstObject * owner,
   g_mutex_lock (&se->lock);
   user->active = TRUE;
   se->n_active++;
+  se->members = g_list_prepend (se->members, user);
   g_mutex_unlock (&se->lock);
   goto done;
 
@@ -374,6 +401,7 @@ gst_shared_engine_leave (GstSharedEngineUser * user)
   g_mutex_lock (&se->lock);
   if (user->active)
     se->n_active--;
+  se->members = g_list_remove (se->members, user);
   g_cond_broadcast (&se->cond); /* a batch may be waiting for this user */
   g_mutex_unlock (&se->lock);
   g_free (user);

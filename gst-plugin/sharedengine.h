@@ -7,7 +7,8 @@
  * one load, one device copy of the weights.  Each element joins as a user;
  * gst_shared_engine_infer() queues its frame and waits; the instance's
  * thread takes up to batch-size queued frames (waiting at most
- * batch-timeout-ms for the users that have not queued one yet), runs them
+ * batch-timeout-ms for the users that have not queued one yet; a user that
+ * let a batch time out is not waited for again until its next frame), runs them
  * in one submission, or as consecutive ones on a model whose batch dim is
  * fixed, and hands each user its own detections.  The instance goes when
  * its last user leaves. */
