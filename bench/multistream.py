@@ -3,7 +3,7 @@
 """Several camera streams in one process: shared and batched vs one model each.
 
     /usr/bin/python3 bench/multistream.py [--streams 4] [--frames 150] [--size 416]
-                                          [--rounds 3] [--batch-timeout-ms 50]
+                                          [--rounds 3] [--batch-timeout-ms 50] [--mqtt]
 
 Makes a 1280x720 25 fps H.264 clip (FRAMES frames) and runs, with gst-launch-1.0,
 one pipeline of STREAMS branches
@@ -22,7 +22,9 @@ Printed per configuration: total frames per second over all streams (the median
 over ROUNDS rounds, the configurations taking turns in each round, the order
 flipping each round so that drift in the machine's speed hits all alike), from
 gst-launch's own PLAYING-to-EOS time (model loading is not counted), and the
-process's peak resident set (the largest over the rounds).  The models are
+process's peak resident set (the largest over the rounds).  With --mqtt, the shared
+configuration also runs with `detectionjson location=FILE` after each yolov7, without
+and with `mqtt-uri` to a local mosquitto broker (a mosquitto_sub counts what arrives).  The models are
 yolov7-tiny at SIZE from tests/models/make_yolov7.py: random weights, for timing
 only; they detect nothing meaningful.
 
@@ -31,9 +33,13 @@ Nothing here is a test: timings depend on the machine and on whatever else runs 
 import argparse
 import os
 import re
+import shutil
+import socket
 import statistics
 import subprocess
 import sys
+import tempfile
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bench import ROOT, model_path, spawn  # noqa: E402
@@ -62,12 +68,13 @@ def clip_720p(frames):
     return p
 
 
-def run(clip, streams, element_args):
-    """element_args(k) -> yolov7 properties of branch k; returns (seconds, peak MiB)."""
+def run(clip, streams, element_args, tail=lambda k: []):
+    """element_args(k) -> yolov7 properties of branch k, tail(k) -> elements after it;
+    returns (seconds, peak MiB)."""
     cmd = ['gst-launch-1.0']
     for k in range(streams):
         cmd += ['filesrc', 'location=' + clip, '!', 'decodebin', '!', 'queue', '!', 'yolov7'] + \
-            element_args(k) + ['!', 'fakesink', 'sync=false']
+            element_args(k) + tail(k) + ['!', 'fakesink', 'sync=false']
     env = dict(os.environ)
     build = os.environ.get('YOLOV7_BUILD', os.path.join(ROOT, 'build'))
     env['GST_PLUGIN_PATH'] = os.path.join(build, 'gst-plugin')
@@ -79,6 +86,65 @@ def run(clip, streams, element_args):
     return secs, rss
 
 
+def free_port():
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+def mqtt_overhead(a, clip, fixed):
+    """Shared elements writing JSON to files, without and with MQTT to a local broker;
+    every message must reach a subscriber."""
+    port = free_port()
+    work = tempfile.mkdtemp(prefix='yolov7-ms-')
+    conf = os.path.join(work, 'mosquitto.conf')
+    with open(conf, 'w') as f:
+        f.write('listener %d 127.0.0.1\nallow_anonymous true\npersistence false\n' % port)
+    broker = subprocess.Popen(['mosquitto', '-c', conf], stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    received = os.path.join(work, 'received.txt')
+    time.sleep(0.5)
+    sub = subprocess.Popen(['mosquitto_sub', '-h', '127.0.0.1', '-p', str(port), '-q', '1',
+                            '-t', 'bench/#', '-v'], stdout=open(received, 'w'))
+    time.sleep(0.5)
+    yolov7 = lambda k: ['model=' + fixed]  # noqa: E731
+    configs = [
+        ('JSON to files', lambda k: ['!', 'detectionjson',
+                                     'location=%s/cam%d.jsonl' % (work, k)]),
+        ('JSON to files + MQTT', lambda k: ['!', 'detectionjson',
+                                            'location=%s/cam%d.jsonl' % (work, k),
+                                            'mqtt-uri=mqtt://127.0.0.1:%d/bench/cam%d/detections'
+                                            % (port, k)]),
+    ]
+    fps = {name: [] for name, _ in configs}
+    sent = 0
+    try:
+        for r in range(a.rounds):
+            order = configs if r % 2 == 0 else configs[::-1]
+            for name, tail in order:
+                secs, _ = run(clip, a.streams, yolov7, tail)
+                fps[name].append(a.streams * a.frames / secs)
+                if 'MQTT' in name:
+                    sent += a.streams * a.frames
+                print('round %d %-22s %6.1f fps' % (r + 1, name, fps[name][-1]), file=sys.stderr)
+        time.sleep(1.0)
+    finally:
+        sub.terminate()
+        sub.wait()
+        broker.terminate()
+        broker.wait()
+    with open(received) as f:
+        lines = f.read().splitlines()
+    got = len(lines)
+    shutil.rmtree(work)
+    print()
+    print('| shared elements, then | total fps (median) | MQTT messages received / sent |')
+    print('|---|---|---|')
+    for name, _ in configs:
+        print('| %s | %.1f | %s |' % (name, statistics.median(fps[name]),
+                                      '%d / %d' % (got, sent) if 'MQTT' in name else '-'))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--streams', type=int, default=4)
@@ -86,6 +152,8 @@ def main():
     ap.add_argument('--size', type=int, default=416)
     ap.add_argument('--rounds', type=int, default=3)
     ap.add_argument('--batch-timeout-ms', type=int, default=50)
+    ap.add_argument('--mqtt', action='store_true',
+                    help='also time detectionjson with and without mqtt-uri (needs mosquitto)')
     a = ap.parse_args()
 
     fixed = model_path('tiny', a.size, 1)
@@ -117,6 +185,8 @@ def main():
         f = statistics.median(fps[name])
         print('| %s | %d | %.1f | %.1f | %.0f |' % (
             name, a.streams if name == 'unshared' else 1, f, f / a.streams, rss[name]))
+    if a.mqtt:
+        mqtt_overhead(a, clip, fixed)
 
 
 if __name__ == '__main__':
