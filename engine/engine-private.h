@@ -36,5 +36,6 @@ yv7_status yv7_pass_fold_batchnorm (yv7_graph *g, yv7_error *err);
 void yv7_pass_fuse_activations (yv7_graph *g);
 void yv7_pass_dead_code (yv7_graph *g);
 void yv7_pass_fuse_grid_decode (yv7_graph *g);
+void yv7_pass_chain_maxpools (yv7_graph *g);
 
 #endif

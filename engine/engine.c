@@ -264,6 +264,8 @@ engine_load (const uint8_t *data, size_t size, const char *base_dir,
   yv7_pass_fuse_activations (&e->g);
   if (e->be && !getenv ("YV7_NO_HEAD_FUSION"))
     yv7_pass_fuse_grid_decode (&e->g);
+  if (e->be)
+    yv7_pass_chain_maxpools (&e->g);
   yv7_pass_dead_code (&e->g);
   mark_device_values (e);
   if (e->be && (s = e->be->ops->prepare (e->be, &e->g, err)) != YV7_OK)

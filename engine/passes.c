@@ -519,3 +519,90 @@ yv7_pass_fuse_grid_decode (yv7_graph *g)
     }
   }
 }
+
+/* The geometry of a MaxPool the chain pass can rewrite: square odd kernel
+ * k, stride 1, dilation 1, "same" padding (k-1)/2 on every side, floor
+ * mode, one output, 4-D.  Returns k, or 0. */
+static int
+same_maxpool_k (const yv7_graph *g, const yv7_node *n)
+{
+  const int64_t *ks, *v;
+  size_t nk, nv;
+  const char *pad = yv7_attr_string (n, "auto_pad", "NOTSET");
+
+  if (n->dead || n->on_host || strcmp (n->op_type, "MaxPool") != 0
+      || (n->n_outputs > 1 && n->outputs[1] >= 0) || strcmp (pad, "NOTSET") != 0
+      || yv7_attr_int (n, "ceil_mode", 0) != 0 || g->values[n->inputs[0]].t.rank != 4)
+    return 0;
+  nk = yv7_attr_ints (n, "kernel_shape", &ks);
+  if (nk != 2 || ks[0] != ks[1] || ks[0] < 3 || ks[0] % 2 == 0 || ks[0] > 65)
+    return 0;
+  if ((nv = yv7_attr_ints (n, "strides", &v)) && (nv != 2 || v[0] != 1 || v[1] != 1))
+    return 0;
+  if ((nv = yv7_attr_ints (n, "dilations", &v)) && (nv != 2 || v[0] != 1 || v[1] != 1))
+    return 0;
+  nv = yv7_attr_ints (n, "pads", &v);
+  if (nv != 4)
+    return 0;
+  for (size_t k = 0; k < 4; k++)
+    if (v[k] != ks[0] / 2)
+      return 0;
+  return (int) ks[0];
+}
+
+/* Sets a chain-rewritten MaxPool's kernel and pads to k x k, (k-1)/2. */
+static void
+set_maxpool_k (yv7_node *n, int k)
+{
+  for (int a = 0; a < n->n_attrs; a++) {
+    yv7_attr *at = &n->attrs[a];
+    if (strcmp (at->name, "kernel_shape") == 0 || strcmp (at->name, "pads") == 0)
+      for (size_t j = 0; j < at->n; j++)
+        at->ints[j] = strcmp (at->name, "pads") == 0 ? k / 2 : k;
+  }
+}
+
+/* SPP blocks pool one map with k = 5, 9 and 13 side by side.  With stride
+ * 1 and "same" padding (padding never wins a max), pooling by a then by b
+ * is pooling by a + b - 1, exactly: so the 9 becomes the 5 applied to the
+ * 5's output and the 13 the 5 applied to the 9's (5 + 5 + 5 comparisons
+ * an output with the ring kernel instead of 5 + 9 + 13 rows of 5, 9, 13). */
+void
+yv7_pass_chain_maxpools (yv7_graph *g)
+{
+  for (int i = 0; i < g->n_nodes; i++) {
+    int members[8], n = 0, k0, x;
+
+    if (!(k0 = same_maxpool_k (g, &g->nodes[i])))
+      continue;
+    x = g->nodes[i].inputs[0];
+    for (int j = i; j < g->n_nodes && n < 8; j++)
+      if (g->nodes[j].inputs && g->nodes[j].n_inputs > 0 && g->nodes[j].inputs[0] == x
+          && same_maxpool_k (g, &g->nodes[j]))
+        members[n++] = j;
+    if (n < 2)
+      continue;
+    /* by kernel size; the smallest is the link of the chain */
+    for (int a = 1; a < n; a++)
+      for (int b = a; b > 0 && same_maxpool_k (g, &g->nodes[members[b]])
+          < same_maxpool_k (g, &g->nodes[members[b - 1]]); b--) {
+        int t = members[b];
+        members[b] = members[b - 1];
+        members[b - 1] = t;
+      }
+    k0 = same_maxpool_k (g, &g->nodes[members[0]]);
+    for (int a = 1, prev = members[0], kp = k0; a < n; a++) {
+      yv7_node *m = &g->nodes[members[a]];
+      int k = same_maxpool_k (g, m);
+      /* the previous pool must run first: node order is the run order */
+      if (k != kp + k0 - 1 || prev > members[a])
+        break;
+      m->inputs[0] = g->nodes[prev].outputs[0];
+      g->values[x].n_consumers--;
+      g->values[m->inputs[0]].n_consumers++;
+      set_maxpool_k (m, k0);
+      prev = members[a];
+      kp = k;
+    }
+  }
+}

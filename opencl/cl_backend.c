@@ -33,6 +33,7 @@ typedef struct {
   bool wino;         /* Conv: Winograd F(4x4,3x3); packed holds U */
   int col_rows;      /* Conv: output rows per im2col band, 0 = direct kernel */
   bool *skip;        /* Concat: inputs already written in place */
+  bool resize2x;     /* Resize: nearest by exactly 2 in H and W, N and C kept */
   yv7_conv_shape shape;  /* Conv: geometry, set once in prepare_conv */
   yv7_gemm_plan gplan;   /* Conv, GPU kernels: tile and K splits */
 } dev_node;
@@ -729,6 +730,14 @@ prepare_resize (cl_backend *be, const yv7_graph *g, int i, yv7_error *err)
   for (int d = 0; d < 4; d++)
     for (int64_t o = 0; o < out.dims[d]; o++)
       tab[pos++] = (int) tables[d][o];   /* >= 0: extrapolation stays on the host */
+  /* the tables of a plain 2x upsample: the CPU kernels' vector copy */
+  be->nodes[i].resize2x = in[0]->rank == 4 && out.rank == 4;
+  for (int d = 0; d < 4 && be->nodes[i].resize2x; d++) {
+    int f = d < 2 ? 1 : 2;
+    be->nodes[i].resize2x = out.dims[d] == in[0]->dims[d] * f;
+    for (int64_t o = 0; o < out.dims[d] && be->nodes[i].resize2x; o++)
+      be->nodes[i].resize2x = tables[d][o] == o / f;
+  }
   free (storage);
   s = make_buffer (be, tab, sizeof (int) * (size_t) (total ? total : 1),
       &be->nodes[i].packed, "uploading resize tables", err);
@@ -1402,6 +1411,12 @@ enq_node (cl_backend *be, const yv7_graph *g, int i)
     yv7_attr_ints (n, "kernel_shape", &ks);
     KH = (int) ks[0];
     KW = (int) ks[1];
+    if (KH == 2 && KW == 2 && SH == 2 && SW == 2 && PH == 0 && PW == 0 && DH == 1
+        && DW == 1 && H == 2 * OH && W == 2 * OW && !be->cl.gpu_kernels) {
+      size_t g3[3] = { (size_t) (OW + 7) / 8, (size_t) OH, (size_t) (y->dims[0] * y->dims[1]) };
+      return yv7_cl_launch (&be->cl, "maxpool2x2_f32", 3, g3, ARG (xm), ARG (xo),
+          ARG (ym), ARG (yo), ARG (OH), ARG (OW), YV7_CL_END);
+    }
     if (SH == 1 && SW == 1 && DH == 1 && DW == 1 && KH <= 32) {
       size_t g2[2] = { (size_t) OW, (size_t) (y->dims[0] * y->dims[1]) };
       return yv7_cl_launch (&be->cl, "maxpool2d_s1_f32", 2, g2, ARG (xm), ARG (xo),
@@ -1415,6 +1430,12 @@ enq_node (cl_backend *be, const yv7_graph *g, int i)
   if (!strcmp (op, "Resize")) {
     cl_int4 id = { { (cl_int) x->dims[0], (cl_int) x->dims[1], (cl_int) x->dims[2], (cl_int) x->dims[3] } };
     cl_int4 od = { { (cl_int) y->dims[0], (cl_int) y->dims[1], (cl_int) y->dims[2], (cl_int) y->dims[3] } };
+    if (dn->resize2x && !be->cl.gpu_kernels) {
+      int H = (int) x->dims[2], W = (int) x->dims[3];
+      size_t g3[3] = { (size_t) (W + 7) / 8, (size_t) H, (size_t) (x->dims[0] * x->dims[1]) };
+      return yv7_cl_launch (&be->cl, "resize_nearest2x_f32", 3, g3, ARG (xm), ARG (xo),
+          ARG (ym), ARG (yo), ARG (H), ARG (W), YV7_CL_END);
+    }
     return yv7_cl_launch (&be->cl, "resize_nearest_f32", 1, &total, ARG (xm), ARG (xo),
         ARG (ym), ARG (yo), ARG (dn->packed), ARG (id), ARG (od), YV7_CL_END);
   }
@@ -1436,8 +1457,13 @@ enq_node (cl_backend *be, const yv7_graph *g, int i)
     const yv7_tensor *an = T (g, n->inputs[2]);
     int na = (int) an->dims[1], no = (int) (x->dims[1] / na), HW = (int) (x->dims[2] * x->dims[3]);
     size_t gsz[3] = { (size_t) no, (size_t) HW, (size_t) (x->dims[0] * na) };
+    size_t grows[2] = { (size_t) (HW + 7) / 8, (size_t) (x->dims[0] * na) };
     uint go = eoff (be, g, n->inputs[1]), ao = eoff (be, g, n->inputs[2]);
     float scale = n->fused_alpha;
+    if (!be->cl.gpu_kernels)
+      return yv7_cl_launch (&be->cl, "yolo_grid_decode_rows", 2, grows, ARG (xm), ARG (xo),
+          ARG (be->vals[n->inputs[1]].mem), ARG (go), ARG (be->vals[n->inputs[2]].mem),
+          ARG (ao), ARG (ym), ARG (yo), ARG (no), ARG (HW), ARG (na), ARG (scale), YV7_CL_END);
     return yv7_cl_launch (&be->cl, "yolo_grid_decode", 3, gsz, ARG (xm), ARG (xo),
         ARG (be->vals[n->inputs[1]].mem), ARG (go), ARG (be->vals[n->inputs[2]].mem),
         ARG (ao), ARG (ym), ARG (yo), ARG (no), ARG (HW), ARG (na), ARG (scale), YV7_CL_END);
@@ -1497,6 +1523,12 @@ prof_report (cl_backend *be, const yv7_graph *g)
       snprintf (shape, sizeof shape, "w %dx%dx%dx%d y %dx%d stride %d",
           (int) w->dims[0], (int) w->dims[1], (int) w->dims[2], (int) w->dims[3],
           (int) y->dims[2], (int) y->dims[3], nst ? (int) st[nst - 1] : 1);
+    } else if (!strcmp (n->op_type, "MaxPool")) {
+      const int64_t *ks, *st;
+      size_t nks = yv7_attr_ints (n, "kernel_shape", &ks), nst = yv7_attr_ints (n, "strides", &st);
+      if (nks == 2)
+        snprintf (shape, sizeof shape, "k %dx%d stride %d", (int) ks[0], (int) ks[1],
+            nst ? (int) st[nst - 1] : 1);
     }
     fprintf (stderr, "  %8.3f ms %5.1f%% %-10s %-28s %s", ms, 100 * ms * be->prof_runs / total,
         n->op_type, n->name, shape);

@@ -344,6 +344,13 @@ class Runner:
             if fused != heads:
                 raise Failure('%d fused head decodes ran, expected %d' % (fused, heads))
             extra = '; %d heads fused' % fused
+            # the SPP block's 5/9/13 pools run as a chain of three 5x5 pools
+            # (yv7_pass_chain_maxpools); every variant here has one SPP
+            chained = len(re.findall(r' MaxPool +\S+ +k 5x5 stride 1', text))
+            wide = re.findall(r' MaxPool +\S+ +k (?:9x9|13x13)', text)
+            if chained != 3 or wide:
+                raise Failure('SPP pools not chained: %d 5x5 pools, %d wider' % (chained, len(wide)))
+            extra += ', SPP chained'
         prune(os.path.dirname(ref), case.name,
               {os.path.basename(ref), os.path.basename(other) if self.args.ort_only else ''})
         times = ', '.join('%s %.1fs' % (k, v) for k, v in t.items() if v)

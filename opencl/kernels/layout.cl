@@ -197,3 +197,51 @@ argmax_f32 (__global const float *x, uint x_off, __global long *y, uint y_off,
   }
   y[y_off + (size_t) o * inner + in] = best;
 }
+
+/* Nearest Resize by exactly 2 in H and W, N and C kept (the YOLO necks'
+ * upsampling), for CPU devices: one work-item reads 8 values of an input row
+ * and writes them twice each into both output rows, as vectors.
+ * global: (ceil (W / 8), H, N*C) */
+__kernel void
+resize_nearest2x_f32 (__global const float *x, uint x_off, __global float *y, uint y_off,
+    int H, int W)
+{
+  int x0 = (int) get_global_id (0) * 8, iy = get_global_id (1), nc = get_global_id (2);
+  int n = min (8, W - x0);
+  __global const float *xr = x + x_off + ((size_t) nc * H + iy) * W + x0;
+  __global float *y0 = y + y_off + ((size_t) nc * 2 * H + 2 * iy) * 2 * W + 2 * x0;
+  __global float *y1 = y0 + 2 * W;
+  if (n == 8) {
+    float8 v = vload8 (0, xr);
+    float16 d = (float16) (v.s0, v.s0, v.s1, v.s1, v.s2, v.s2, v.s3, v.s3,
+        v.s4, v.s4, v.s5, v.s5, v.s6, v.s6, v.s7, v.s7);
+    vstore16 (d, 0, y0);
+    vstore16 (d, 0, y1);
+  } else {
+    for (int i = 0; i < n; i++) {
+      float v = xr[i];
+      y0[2 * i] = y0[2 * i + 1] = y1[2 * i] = y1[2 * i + 1] = v;
+    }
+  }
+}
+
+/* MaxPool 2x2, stride 2, no padding, H and W even (the YOLO MP blocks), for
+ * CPU devices: one work-item makes 8 outputs of a row from two 16-value
+ * input rows, pairs taken by even/odd lanes.  global: (ceil (OW / 8), OH, N*C) */
+__kernel void
+maxpool2x2_f32 (__global const float *x, uint x_off, __global float *y, uint y_off,
+    int OH, int OW)
+{
+  int ox0 = (int) get_global_id (0) * 8, oy = get_global_id (1), nc = get_global_id (2);
+  int n = min (8, OW - ox0), W = 2 * OW;
+  __global const float *r0 = x + x_off + ((size_t) nc * 2 * OH + 2 * oy) * W + 2 * ox0;
+  __global const float *r1 = r0 + W;
+  __global float *yr = y + y_off + ((size_t) nc * OH + oy) * OW + ox0;
+  if (n == 8) {
+    float16 m = fmax (vload16 (0, r0), vload16 (0, r1));
+    vstore8 (fmax (m.even, m.odd), 0, yr);
+  } else {
+    for (int i = 0; i < n; i++)
+      yr[i] = fmax (fmax (r0[2 * i], r0[2 * i + 1]), fmax (r1[2 * i], r1[2 * i + 1]));
+  }
+}
