@@ -571,38 +571,35 @@ void
 yv7_pass_chain_maxpools (yv7_graph *g)
 {
   for (int i = 0; i < g->n_nodes; i++) {
-    int members[8], n = 0, k0, x;
+    int members[8], ks[8], n = 0, x;
 
-    if (!(k0 = same_maxpool_k (g, &g->nodes[i])))
+    if (!same_maxpool_k (g, &g->nodes[i]))
       continue;
     x = g->nodes[i].inputs[0];
     for (int j = i; j < g->n_nodes && n < 8; j++)
-      if (g->nodes[j].inputs && g->nodes[j].n_inputs > 0 && g->nodes[j].inputs[0] == x
-          && same_maxpool_k (g, &g->nodes[j]))
+      if (g->nodes[j].n_inputs > 0 && g->nodes[j].inputs[0] == x
+          && (ks[n] = same_maxpool_k (g, &g->nodes[j])))
         members[n++] = j;
     if (n < 2)
       continue;
     /* by kernel size; the smallest is the link of the chain */
     for (int a = 1; a < n; a++)
-      for (int b = a; b > 0 && same_maxpool_k (g, &g->nodes[members[b]])
-          < same_maxpool_k (g, &g->nodes[members[b - 1]]); b--) {
-        int t = members[b];
+      for (int b = a; b > 0 && ks[b] < ks[b - 1]; b--) {
+        int tm = members[b], tk = ks[b];
         members[b] = members[b - 1];
-        members[b - 1] = t;
+        ks[b] = ks[b - 1];
+        members[b - 1] = tm;
+        ks[b - 1] = tk;
       }
-    k0 = same_maxpool_k (g, &g->nodes[members[0]]);
-    for (int a = 1, prev = members[0], kp = k0; a < n; a++) {
+    for (int a = 1; a < n; a++) {
       yv7_node *m = &g->nodes[members[a]];
-      int k = same_maxpool_k (g, m);
       /* the previous pool must run first: node order is the run order */
-      if (k != kp + k0 - 1 || prev > members[a])
+      if (ks[a] != ks[a - 1] + ks[0] - 1 || members[a - 1] > members[a])
         break;
-      m->inputs[0] = g->nodes[prev].outputs[0];
+      m->inputs[0] = g->nodes[members[a - 1]].outputs[0];
       g->values[x].n_consumers--;
       g->values[m->inputs[0]].n_consumers++;
-      set_maxpool_k (m, k0);
-      prev = members[a];
-      kp = k;
+      set_maxpool_k (m, ks[0]);
     }
   }
 }

@@ -123,7 +123,6 @@ struct _GstDetectionJson
   gchar *mqtt_client_id;
 
   /* stream state, streaming thread (and start/stop) only */
-  gboolean started;
   FILE *file;                   /* NULL when only publishing to MQTT */
   gboolean is_stdout;
   gchar *path;                  /* the location the file was opened from */
@@ -406,7 +405,6 @@ gst_detection_json_start (GstBaseTransform * trans)
 #endif
   self->width = self->height = 0;
   self->generator = json_generator_new ();
-  self->started = TRUE;
   GST_PAD_STREAM_UNLOCK (trans->sinkpad);
   GST_DEBUG_OBJECT (self, "writing to %s%s%s", self->path ? self->path :
       "no file", mqtt_uri ? ", publishing to " : "", mqtt_uri ? mqtt_uri : "");
@@ -486,7 +484,6 @@ gst_detection_json_stop (GstBaseTransform * trans)
   } else if (self->file && self->is_stdout) {
     fflush (self->file);
   }
-  self->started = FALSE;
   self->file = NULL;
   self->is_stdout = FALSE;
   g_clear_pointer (&self->path, g_free);
@@ -647,7 +644,7 @@ gst_detection_json_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
   gchar *line;
   gsize len;
 
-  if (G_UNLIKELY (!self->started)) {
+  if (G_UNLIKELY (!self->generator)) {
     /* a buffer that raced start() on an activating pad: no line for it */
     GST_DEBUG_OBJECT (self, "not started yet, refusing %" GST_PTR_FORMAT, buf);
     return GST_FLOW_FLUSHING;

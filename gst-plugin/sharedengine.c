@@ -57,8 +57,7 @@ typedef struct
   const yv7_detect_params *params;
   gint64 queued;                /* monotonic µs */
   gboolean done;
-  yv7_status status;
-  gchar message[YV7_ERROR_MESSAGE_SIZE];
+  yv7_error err;                /* code YV7_OK unless its run failed */
   yv7_detection *dets;
   gint n;
 } Request;
@@ -108,15 +107,14 @@ run_batch (GstSharedEngine * se, Request ** reqs, gint n)
       s = yv7_engine_collect (se->engine, &err);
     for (gint i = 0; i < k; i++) {
       Request *r = reqs[first + i];
+      const yv7_detection *d;
 
-      r->status = s;
       if (s != YV7_OK) {
-        g_strlcpy (r->message, err.message, sizeof r->message);
+        r->err = err;
         continue;
       }
-      r->dets = (yv7_detection *) yv7_engine_detections (se->engine, i, &r->n);
-      r->dets = r->n > 0 ?
-          g_memdup2 (r->dets, sizeof (yv7_detection) * (gsize) r->n) : NULL;
+      d = yv7_engine_detections (se->engine, i, &r->n);
+      r->dets = r->n > 0 ? g_memdup2 (d, sizeof (yv7_detection) * (gsize) r->n) : NULL;
     }
   }
 }
@@ -443,10 +441,10 @@ gst_shared_engine_infer (GstSharedEngineUser * user, const yv7_frame * frame,
   g_mutex_unlock (&se->lock);
 
   *dets = r.dets;
-  *n = r.status == YV7_OK ? r.n : 0;
-  if (r.status != YV7_OK)
-    return set_error (err, r.status, "%s", r.message);
-  return YV7_OK;
+  *n = r.n;
+  if (r.err.code != YV7_OK && err)
+    *err = r.err;
+  return r.err.code;
 }
 
 void
