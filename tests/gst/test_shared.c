@@ -77,8 +77,9 @@ shared_harness (const gchar * model, const gchar * instance_id,
 }
 
 /* Two detection texts of rel_rois() agree as two runs of the same weights
- * at different batch sizes do: same classes in the same order, confidence
- * within 1e-4, box edges within a pixel. */
+ * at different batch sizes may: same classes in the same order, confidence
+ * within 1e-4, box edges within a pixel (a batch-3 graph may run other
+ * kernels than a batch-1 one: GPU GEMM plans are chosen per shape). */
 static void
 assert_close (const gchar * got, const gchar * want, const gchar * what)
 {
@@ -221,9 +222,11 @@ static const struct
 
 /* Three streams with different frames, sizes, thresholds and classes,
  * pushed at once from three threads into elements sharing `model` with
- * batch-size 3: each gets what an element of its own gets. */
+ * batch-size 3: each gets what an element of its own gets; `exact`: bit
+ * for bit (a fixed-batch model runs the same single runs as the
+ * reference), else within assert_close's bounds. */
 static void
-check_batched_streams (const gchar * model)
+check_batched_streams (const gchar * model, gboolean exact)
 {
   Stream s[3];
   GThread *threads[3];
@@ -270,7 +273,10 @@ check_batched_streams (const gchar * model)
       for (gint i = 0; i < N_FRAMES; i++) {
         gchar *what = g_strdup_printf ("stream %d frame %d", k, i);
 
-        assert_close (s[k].rois[i], want[k][i], what);
+        if (exact)
+          rel_assert_same (s[k].rois[i], want[k][i], what);
+        else
+          assert_close (s[k].rois[i], want[k][i], what);
         assert_classes (s[k].rois[i], streams[k].classes, what);
         g_free (what);
         g_free (want[k][i]);
@@ -284,7 +290,7 @@ check_batched_streams (const gchar * model)
 
 GST_START_TEST (test_batched_dynamic_batch)
 {
-  check_batched_streams (TEST_DYN_MODEL);
+  check_batched_streams (TEST_DYN_MODEL, FALSE);
 }
 
 GST_END_TEST;
@@ -292,7 +298,7 @@ GST_END_TEST;
 /* A model with a fixed batch of 1 runs a batch as consecutive runs. */
 GST_START_TEST (test_batched_fixed_batch)
 {
-  check_batched_streams (TEST_MODEL);
+  check_batched_streams (TEST_MODEL, TRUE);
 }
 
 GST_END_TEST;
