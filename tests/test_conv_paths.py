@@ -59,6 +59,11 @@ CASES = [
     ('direct-5x5', 1, 8, 35, 35, 12, 5, 1, 2, 1, 1, None),
     ('gemm-1x1-odd-pixels', 1, 33, 17, 19, 21, 1, 1, 0, 1, 1, 'leaky'),
     ('gemm-1x1-5x5-map', 1, 40, 5, 5, 24, 1, 1, 0, 1, 1, None),
+    # partial pixel blocks read as vectors running into the next channels' rows
+    # (10x10: the last 32-block has 4 valid pixels; 3x3: a 16-block spans two
+    # more channels), gathers only where a read would leave the image's group
+    ('gemm-1x1-10x10-group2-batch2', 2, 96, 10, 10, 48, 1, 1, 0, 2, 1, 'leaky'),
+    ('gemm-1x1-3x3-map', 1, 40, 3, 3, 16, 1, 1, 0, 1, 1, None),
     ('gemm-1x1-batch2', 2, 64, 20, 20, 40, 1, 1, 0, 1, 1, 'silu'),
     ('direct-1x1-stride2', 1, 16, 20, 21, 8, 1, 2, 0, 1, 1, None),
     ('direct-1x1-pad1', 1, 16, 9, 9, 8, 1, 1, 1, 1, 1, None),

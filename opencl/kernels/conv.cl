@@ -83,6 +83,16 @@ conv_pack_weights (__global const float *w, uint w_off, __global WTYPE *p,
     } \
   } while (0)
 
+/* The GEMM kernels' input channels 0..icv-1 whose TW pixels from p0 can be
+ * read as whole vectors: all of them when the block is full; for a partial
+ * block (the map's last pixels), those whose read, running past the row
+ * into the next channels' rows, stays inside this image's group of input
+ * channels (the extra lanes compute values that are never stored), so only
+ * the last channel or two need a gather (10x10 maps: 1 block in 4 is
+ * partial). */
+#define GEMM_VEC_CHANNELS(TW) \
+  (ICg * HW - p0 - (TW) < 0 ? 0 : min (ICg, (ICg * HW - p0 - (TW)) / HW + 1))
+
 /* 1x1, stride 1, no padding: a GEMM over the flattened pixels, so small
  * feature maps waste no lanes on row ends.  The outputs' channel stride is
  * ys (HW for a 1x1 conv; the whole map's size when the GEMM computes one
@@ -104,17 +114,16 @@ conv1x1_w16 (__global const float *x, uint x_off,
   __global const float *xp = x + x_off + (size_t) (n * C + g * ICg) * HW + p0;
   __global const WTYPE *wc = wp + (size_t) (g * OCB + ocb) * ICg * 8;
 
-  if (np == 16) {
-    for (int ic = 0; ic < ICg; ic++) {
+  {
+    int16 l = (int16) (0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    int16 li = select ((int16) 0, l, l < np);
+    int ic = 0, icv = GEMM_VEC_CHANNELS (16);
+    for (; ic < icv; ic++) {
       float16 xv = vload16 (0, xp + (size_t) ic * HW);
       __global const WTYPE *wv = wc + (size_t) ic * 8;
       FMA8 (xv, wv);
     }
-  } else {
-    int16 l = (int16) (0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-    int16 ok = l < np;
-    int16 li = select ((int16) 0, l, ok);
-    for (int ic = 0; ic < ICg; ic++) {
+    for (; ic < ICg; ic++) {
       __global const float *r = xp + (size_t) ic * HW;
       float16 xv = GATHER16 (r, li);
       __global const WTYPE *wv = wc + (size_t) ic * 8;
@@ -264,18 +273,18 @@ conv1x1_w32 (__global const float *x, uint x_off,
   float16 b0 = 0, b1 = 0, b2 = 0, b3 = 0, b4 = 0, b5 = 0, b6 = 0, b7 = 0;
   __global const float *xp = x + x_off + (size_t) (n * C + g * ICg) * HW + p0;
   __global const WTYPE *wc = wp + (size_t) (g * OCB + ocb) * ICg * 8;
-  if (np == 32) {
-    for (int ic = 0; ic < ICg; ic++) {
+  {
+    int16 l = (int16) (0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    int16 c0 = select ((int16) 0, l, l < np), c1 = select ((int16) 0, l + 16, l + 16 < np);
+    int ic = 0, icv = GEMM_VEC_CHANNELS (32);
+    for (; ic < icv; ic++) {
       __global const float *r = xp + (size_t) ic * HW;
       float16 x0 = vload16 (0, r), x1 = vload16 (0, r + 16);
       __global const WTYPE *wv = wc + (size_t) ic * 8;
       FMA8_TO (a, x0, wv);
       FMA8_TO (b, x1, wv);
     }
-  } else {
-    int16 l = (int16) (0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-    int16 c0 = select ((int16) 0, l, l < np), c1 = select ((int16) 0, l + 16, l + 16 < np);
-    for (int ic = 0; ic < ICg; ic++) {
+    for (; ic < ICg; ic++) {
       __global const float *r = xp + (size_t) ic * HW;
       float16 x0 = GATHER16 (r, c0), x1 = GATHER16 (r, c1);
       __global const WTYPE *wv = wc + (size_t) ic * 8;
