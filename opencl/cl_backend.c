@@ -491,13 +491,15 @@ use_winograd (const cl_backend *be, const yv7_graph *g, const yv7_node *n)
     if (dil[k] != 1)
       return false;
   tiles = ((y->dims[2] + 3) / 4) * ((y->dims[3] + 3) / 4);
-  /* measured on PoCL (YV7_PROFILE, yolov7-tiny and yolov7 at 640): with 32
-   * or 64 channels the transforms (memory-bound, and out of cache on big
-   * maps) cost as much as or more than they save; from 128 channels
-   * Winograd wins 2x (40x40) to 5x (20x20) over the direct kernel, and
-   * beats im2col + GEMM up to 40x40 maps (10.9 vs 13.9 ms for 256->256 at
-   * 40x40) but not at 80x80 (17.0 vs 13.8 ms for 128->128) */
-  return w->dims[1] >= 128 && w->dims[0] >= 128 && tiles >= 8 && tiles <= 225;
+  /* measured on PoCL (interleaved runs of whole networks, and single-conv
+   * models): with transforms that work on 16 tiles at once, Winograd wins
+   * from 64 channels on maps up to 80x80 (400 tiles): 128->128 at 80x80
+   * 12.4 -> 6-7 ms, 64->64 at 80x80 3.5 -> 2.1-2.8; yolov7-tiny 416 -20%,
+   * 640 -9%, 320 -6% against the earlier rule (128+ channels, 60x60).  On
+   * bigger maps V and M (2.25x the input and the output) fall out of the
+   * cache: 64->64 at 160x160 ran no faster in the network, at 320x320
+   * within 10% of the direct kernel, for 2 x 59 MB of scratch. */
+  return w->dims[1] >= 64 && w->dims[0] >= 64 && tiles >= 8 && tiles <= 400;
 }
 
 /* Winograd scratch row length: the OH x OW map's 4x4 tiles, rounded up to
@@ -1131,10 +1133,10 @@ enq_conv (cl_backend *be, const yv7_graph *g, const yv7_node *n, dev_node *dn)
   if (dn->wino) {
     int TX = (OW + 3) / 4, tiles = TX * ((OH + 3) / 4), Tp = (int) wino_tp (OH, OW);
     uint mo = (uint) (be->scratch_m / sizeof (float));
-    size_t gi[3] = { (size_t) tiles, (size_t) C, (size_t) N };
+    size_t gi[3] = { (size_t) Tp / 16, (size_t) C, (size_t) N };
     int tw = Tp == 16 ? 16 : 32;   /* wino_tp's choice of GEMM */
     size_t gg[3] = { (size_t) OCB, (size_t) (Tp / tw), (size_t) N * 36 };
-    size_t go[3] = { (size_t) tiles, (size_t) OC, (size_t) N };
+    size_t go[3] = { (size_t) Tp / 16, (size_t) OC, (size_t) N };
     cl_mem sc = be->scratch;
     size_t lg[3];
     s = yv7_cl_launch (&be->cl, "wino_input", 3, gi, ARG (be->vals[n->inputs[0]].mem),
@@ -1147,7 +1149,8 @@ enq_conv (cl_backend *be, const yv7_graph *g, const yv7_node *n, dev_node *dn)
     if (s == YV7_OK)
       s = yv7_cl_launch (&be->cl, "wino_output", 3, go, ARG (sc), ARG (mo), ARG (bias),
           ARG (bo), ARG (has_bias), ARG (be->vals[n->outputs[0]].mem), ARG (yo), ARG (OC),
-          ARG (OH), ARG (OW), ARG (TX), ARG (Tp), ARG (act), ARG (alpha), YV7_CL_END);
+          ARG (OH), ARG (OW), ARG (TX), ARG (tiles), ARG (Tp), ARG (act), ARG (alpha),
+          YV7_CL_END);
     return s;
   }
   if (KH == 1 && KW == 1 && SH == 1 && SW == 1 && PH == 0 && PW == 0

@@ -40,6 +40,8 @@ CASES = [
     ('wino-batch2', 2, 128, 24, 40, 128, 3, 1, 1, 1, 1, 'leaky'),
     ('wino-pad2', 1, 128, 28, 28, 128, 3, 1, 2, 1, 1, None),
     ('wino-small-map-10x10', 1, 128, 10, 10, 136, 3, 1, 1, 1, 1, 'leaky'),
+    # from 64 channels, maps up to 80x80: 20 x 18 tiles, 16-tile blocks that span tile rows
+    ('wino-64ch-78x70-many-tiles', 1, 64, 78, 70, 72, 3, 1, 1, 1, 1, 'silu'),
     # 16 tiles: the 16-tile GEMM with every lane busy, per image
     ('wino-13x13-16-tiles-batch2', 2, 128, 13, 13, 128, 3, 1, 1, 1, 1, None),
     ('direct-3x3-small-map', 1, 24, 13, 11, 40, 3, 1, 1, 1, 1, 'leaky'),

@@ -5,13 +5,14 @@
  * The weights' transform U = G g G^T is done once at load (on the host),
  * packed [36][OCB][C][8].  A run is three kernels:
  *   wino_input:  V[n][36][C][Tp] = B^T d B for every tile (Tp = tiles
- *                rounded up to 32),
+ *                rounded up to 16 or 32), 16 tiles a work-item,
  *   wino_gemm:   M[n][k] = U[k] x V[n][k] for each of the 36 positions k,
  *                the same 8x32 register tile as conv1x1_w32,
- *   wino_output: y = A^T M A + bias, activation, for the tile's valid pixels.
+ *   wino_output: y = A^T M A + bias, activation, for the tiles' valid
+ *                pixels, 16 tiles a work-item.
  * 36 multiplies per 16 outputs and channel instead of 144. */
 
-/* B^T x for one 6-vector (in place over r0..r5) */
+/* B^T x for one 6-vector (of float16: 16 tiles at once) */
 #define BT6(d0, d1, d2, d3, d4, d5, r0, r1, r2, r3, r4, r5) do { \
     r0 = 4.0f * (d0) - 5.0f * (d2) + (d4); \
     r1 = -4.0f * ((d1) + (d2)) + (d3) + (d4); \
@@ -21,44 +22,67 @@
     r5 = 4.0f * (d1) - 5.0f * (d3) + (d5); \
   } while (0)
 
-/* global: (tiles, C, N) */
+/* Each work-item transforms 16 consecutive tiles (in the flattened tile
+ * order, so a block may span tile rows) of one channel, a tile a lane: the
+ * 6x6 patches are read lane by lane into d (zeros outside the input and
+ * past the last tile: V's padding columns get zeros), both passes of the
+ * transform run on whole float16 vectors and V's 36 rows are written with
+ * vector stores.  global: (Tp / 16, C, N) */
 __kernel void
 wino_input (__global const float *x, uint x_off, __global float *v,
     int C, int H, int W, int PH, int PW, int TX, int tiles, int Tp)
 {
-  int t = get_global_id (0), c = get_global_id (1), n = get_global_id (2);
-  int ty = t / TX, tx = t % TX;
-  int iy0 = ty * 4 - PH, ix0 = tx * 4 - PW;
+  int tb = get_global_id (0), c = get_global_id (1), n = get_global_id (2);
+  int t0 = tb * 16;
   __global const float *xc = x + x_off + (size_t) (n * C + c) * H * W;
-  float d[6][6], q[6][6];
+  float d[36][16];
 
-  if (iy0 >= 0 && ix0 >= 0 && iy0 + 6 <= H && ix0 + 6 <= W) {
-    for (int i = 0; i < 6; i++) {
-      __global const float *r = xc + (size_t) (iy0 + i) * W + ix0;
-      for (int j = 0; j < 6; j++)
-        d[i][j] = r[j];
-    }
-  } else {
-    for (int i = 0; i < 6; i++)
-      for (int j = 0; j < 6; j++) {
-        int iy = iy0 + i, ix = ix0 + j;
-        d[i][j] = (iy >= 0 && iy < H && ix >= 0 && ix < W) ? xc[(size_t) iy * W + ix] : 0.0f;
+  for (int l = 0; l < 16; l++) {
+    int t = t0 + l, ty = t / TX, tx = t % TX;
+    int iy0 = ty * 4 - PH, ix0 = tx * 4 - PW;
+    if (t < tiles && iy0 >= 0 && ix0 >= 0 && iy0 + 6 <= H && ix0 + 6 <= W) {
+      for (int i = 0; i < 6; i++) {
+        __global const float *r = xc + (size_t) (iy0 + i) * W + ix0;
+        for (int j = 0; j < 6; j++)
+          d[i * 6 + j][l] = r[j];
       }
+    } else {
+      for (int i = 0; i < 6; i++)
+        for (int j = 0; j < 6; j++) {
+          int iy = iy0 + i, ix = ix0 + j;
+          d[i * 6 + j][l] = (t < tiles && iy >= 0 && iy < H && ix >= 0 && ix < W)
+              ? xc[(size_t) iy * W + ix] : 0.0f;
+        }
+    }
   }
-  /* columns: q = B^T d */
-  for (int j = 0; j < 6; j++)
-    BT6 (d[0][j], d[1][j], d[2][j], d[3][j], d[4][j], d[5][j],
-        q[0][j], q[1][j], q[2][j], q[3][j], q[4][j], q[5][j]);
-  /* rows: d = q B */
-  for (int i = 0; i < 6; i++)
-    BT6 (q[i][0], q[i][1], q[i][2], q[i][3], q[i][4], q[i][5],
-        d[i][0], d[i][1], d[i][2], d[i][3], d[i][4], d[i][5]);
+  /* rows: d = d B (in place, a row at a time) */
+  for (int i = 0; i < 6; i++) {
+    float16 e0 = vload16 (0, d[i * 6]), e1 = vload16 (0, d[i * 6 + 1]);
+    float16 e2 = vload16 (0, d[i * 6 + 2]), e3 = vload16 (0, d[i * 6 + 3]);
+    float16 e4 = vload16 (0, d[i * 6 + 4]), e5 = vload16 (0, d[i * 6 + 5]);
+    float16 r0, r1, r2, r3, r4, r5;
+    BT6 (e0, e1, e2, e3, e4, e5, r0, r1, r2, r3, r4, r5);
+    vstore16 (r0, 0, d[i * 6]), vstore16 (r1, 0, d[i * 6 + 1]);
+    vstore16 (r2, 0, d[i * 6 + 2]), vstore16 (r3, 0, d[i * 6 + 3]);
+    vstore16 (r4, 0, d[i * 6 + 4]), vstore16 (r5, 0, d[i * 6 + 5]);
+  }
+  /* columns: V = B^T d, straight into V's rows k = i * 6 + j */
   {
     size_t ks = (size_t) C * Tp;
-    __global float *vp = v + ((size_t) n * 36 * C + c) * Tp + t;
-    for (int i = 0; i < 6; i++)
-      for (int j = 0; j < 6; j++)
-        vp[(size_t) (i * 6 + j) * ks] = d[i][j];
+    __global float *vp = v + ((size_t) n * 36 * C + c) * Tp + t0;
+    for (int j = 0; j < 6; j++) {
+      float16 e0 = vload16 (0, d[j]), e1 = vload16 (0, d[6 + j]);
+      float16 e2 = vload16 (0, d[12 + j]), e3 = vload16 (0, d[18 + j]);
+      float16 e4 = vload16 (0, d[24 + j]), e5 = vload16 (0, d[30 + j]);
+      float16 r0, r1, r2, r3, r4, r5;
+      BT6 (e0, e1, e2, e3, e4, e5, r0, r1, r2, r3, r4, r5);
+      vstore16 (r0, 0, vp + (size_t) j * ks);
+      vstore16 (r1, 0, vp + (size_t) (6 + j) * ks);
+      vstore16 (r2, 0, vp + (size_t) (12 + j) * ks);
+      vstore16 (r3, 0, vp + (size_t) (18 + j) * ks);
+      vstore16 (r4, 0, vp + (size_t) (24 + j) * ks);
+      vstore16 (r5, 0, vp + (size_t) (30 + j) * ks);
+    }
   }
 }
 
@@ -119,46 +143,66 @@ wino_gemm16 (__global const float *v, __global const float *u, __global float *m
   }
 }
 
-/* A^T x for one 6-vector */
+/* A^T x for one 6-vector of float16 (16 tiles at once) */
 #define AT6(m0, m1, m2, m3, m4, m5, o0, o1, o2, o3) do { \
-    float s12_ = (m1) + (m2), d12_ = (m1) - (m2); \
-    float s34_ = (m3) + (m4), d34_ = (m3) - (m4); \
+    float16 s12_ = (m1) + (m2), d12_ = (m1) - (m2); \
+    float16 s34_ = (m3) + (m4), d34_ = (m3) - (m4); \
     o0 = (m0) + s12_ + s34_; \
     o1 = d12_ + 2.0f * d34_; \
     o2 = s12_ + 4.0f * s34_; \
     o3 = d12_ + 8.0f * d34_ + (m5); \
   } while (0)
 
-/* global: (tiles, OC, N) */
+/* Each work-item finishes 16 consecutive tiles of one output channel, a
+ * tile a lane (as wino_input): M's 36 rows read as vectors, both passes of
+ * A^T M A, bias and activation on float16, then each lane's 4x4 outputs
+ * stored a row of 4 at a time (element by element at the map's right and
+ * bottom edges).  global: (Tp / 16, OC, N) */
 __kernel void
 wino_output (__global const float *m, uint m_off, __global const float *bias, uint b_off,
     int has_bias, __global float *y, uint y_off, int OC, int OH, int OW, int TX,
-    int Tp, int act, float alpha)
+    int tiles, int Tp, int act, float alpha)
 {
-  int t = get_global_id (0), oc = get_global_id (1), n = get_global_id (2);
-  int ty = t / TX, tx = t % TX;
-  int oy0 = ty * 4, ox0 = tx * 4;
+  int tb = get_global_id (0), oc = get_global_id (1), n = get_global_id (2);
+  int t0 = tb * 16, nt = min (16, tiles - t0);
   size_t ks = (size_t) OC * Tp;
-  __global const float *mp = m + m_off + ((size_t) n * 36 * OC + oc) * Tp + t;
-  float q[6][6], p[4][6];
+  __global const float *mp = m + m_off + ((size_t) n * 36 * OC + oc) * Tp + t0;
+  __global float *yc = y + y_off + (size_t) (n * OC + oc) * OH * OW;
   float b = has_bias ? bias[b_off + oc] : 0.0f;
+  float p[4][6][16], o[4][16];
 
-  for (int i = 0; i < 6; i++)
-    for (int j = 0; j < 6; j++)
-      q[i][j] = mp[(size_t) (i * 6 + j) * ks];
-  for (int j = 0; j < 6; j++)
-    AT6 (q[0][j], q[1][j], q[2][j], q[3][j], q[4][j], q[5][j],
-        p[0][j], p[1][j], p[2][j], p[3][j]);
-  {
-    __global float *yc = y + y_off + (size_t) (n * OC + oc) * OH * OW;
-    for (int i = 0; i < 4; i++) {
-      float o[4];
-      int oy = oy0 + i;
-      AT6 (p[i][0], p[i][1], p[i][2], p[i][3], p[i][4], p[i][5], o[0], o[1], o[2], o[3]);
+  /* columns: p = A^T M */
+  for (int j = 0; j < 6; j++) {
+    float16 q0 = vload16 (0, mp + (size_t) j * ks), q1 = vload16 (0, mp + (size_t) (6 + j) * ks);
+    float16 q2 = vload16 (0, mp + (size_t) (12 + j) * ks);
+    float16 q3 = vload16 (0, mp + (size_t) (18 + j) * ks);
+    float16 q4 = vload16 (0, mp + (size_t) (24 + j) * ks);
+    float16 q5 = vload16 (0, mp + (size_t) (30 + j) * ks);
+    float16 r0, r1, r2, r3;
+    AT6 (q0, q1, q2, q3, q4, q5, r0, r1, r2, r3);
+    vstore16 (r0, 0, p[0][j]), vstore16 (r1, 0, p[1][j]);
+    vstore16 (r2, 0, p[2][j]), vstore16 (r3, 0, p[3][j]);
+  }
+  for (int i = 0; i < 4; i++) {
+    /* rows: the outputs o = p A of tile row i, then bias and activation */
+    float16 r0, r1, r2, r3;
+    AT6 (vload16 (0, p[i][0]), vload16 (0, p[i][1]), vload16 (0, p[i][2]),
+        vload16 (0, p[i][3]), vload16 (0, p[i][4]), vload16 (0, p[i][5]), r0, r1, r2, r3);
+    vstore16 (yv7_act16 (r0 + b, act, alpha), 0, o[0]);
+    vstore16 (yv7_act16 (r1 + b, act, alpha), 0, o[1]);
+    vstore16 (yv7_act16 (r2 + b, act, alpha), 0, o[2]);
+    vstore16 (yv7_act16 (r3 + b, act, alpha), 0, o[3]);
+    for (int l = 0; l < nt; l++) {
+      int t = t0 + l, oy = t / TX * 4 + i, ox0 = t % TX * 4;
+      __global float *yr = yc + (size_t) oy * OW + ox0;
       if (oy >= OH)
-        break;
-      for (int j = 0; j < 4 && ox0 + j < OW; j++)
-        yc[(size_t) oy * OW + ox0 + j] = yv7_act (o[j] + b, act, alpha);
+        continue;
+      if (ox0 + 4 <= OW) {
+        vstore4 ((float4) (o[0][l], o[1][l], o[2][l], o[3][l]), 0, yr);
+      } else {
+        for (int jj = 0; jj < 4 && ox0 + jj < OW; jj++)
+          yr[jj] = o[jj][l];
+      }
     }
   }
 }
