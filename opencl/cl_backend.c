@@ -491,25 +491,35 @@ use_winograd (const cl_backend *be, const yv7_graph *g, const yv7_node *n)
     if (dil[k] != 1)
       return false;
   tiles = ((y->dims[2] + 3) / 4) * ((y->dims[3] + 3) / 4);
-  /* measured on PoCL (interleaved runs of whole networks, and single-conv
-   * models): with transforms that work on 16 tiles at once, Winograd wins
-   * from 64 channels on maps up to 80x80 (400 tiles): 128->128 at 80x80
-   * 12.4 -> 6-7 ms, 64->64 at 80x80 3.5 -> 2.1-2.8; yolov7-tiny 416 -20%,
-   * 640 -9%, 320 -6% against the earlier rule (128+ channels, 60x60).  On
-   * bigger maps V and M (2.25x the input and the output) fall out of the
-   * cache: 64->64 at 160x160 ran no faster in the network, at 320x320
-   * within 10% of the direct kernel, for 2 x 59 MB of scratch. */
-  return w->dims[1] >= 64 && w->dims[0] >= 64 && tiles >= 8 && tiles <= 400;
+  /* measured on PoCL (YV7_PROFILE node times and interleaved runs of whole
+   * networks): with transforms that work on 16 tiles at once, Winograd
+   * wins from 64 channels: 128->128 at 80x80 12.4 -> 6-7 ms, 64->64 at
+   * 80x80 3.5 -> 2.1-2.8 (yolov7-tiny 416 -20%, 640 -9%, 320 -6% against
+   * the earlier rule: 128+ channels on maps up to 60x60); on bigger maps
+   * only when done in bands that keep V and M in the cache (wino_tp):
+   * yolov7's 64->64 at 160x160 13.2-15.7 -> 8.4-10.6 ms, at 320x320
+   * 46-55 -> 37-47 ms, where the whole map at once ran no faster than
+   * the direct kernel.  With 32 channels the transforms cost what they
+   * save. */
+  return w->dims[1] >= 64 && w->dims[0] >= 64 && tiles >= 8;
 }
 
 /* Winograd scratch row length: the OH x OW map's 4x4 tiles, rounded up to
  * wino_gemm's 32 tiles a work-item, or to wino_gemm16's 16 where there are
- * at most 16 (a 10x10 map has 9 tiles: 28% of 32 lanes busy, 56% of 16) */
+ * at most 16 (a 10x10 map has 9 tiles: 28% of 32 lanes busy, 56% of 16);
+ * on big maps a band of the tiles, at most WINO_BAND floats (1 MB) of V
+ * for C input channels, so that V and M stay in the cache between the
+ * three kernels: the map is then done a band at a time (yolov7 at 640,
+ * YV7_PROFILE: 1 MB bands beat 2 and 4 MB ones on every such layer;
+ * 128->128 at 80x80 in 13 bands of 32 tiles 6.4-8.8 -> 5.7-7.1 ms). */
+#define WINO_BAND (1 << 18)
 static size_t
-wino_tp (int64_t OH, int64_t OW)
+wino_tp (int64_t OH, int64_t OW, int64_t C)
 {
   size_t tiles = (size_t) (((OH + 3) / 4) * ((OW + 3) / 4));
-  return tiles <= 16 ? 16 : (tiles + 31) / 32 * 32;
+  size_t band = (size_t) WINO_BAND / (36 * (size_t) C) / 32 * 32;
+  size_t tp = tiles <= 16 ? 16 : (tiles + 31) / 32 * 32;
+  return band >= 32 && tp > band ? band : tp;
 }
 
 /* Whether conv2d_w32 (32 outputs a work-item) runs a direct Conv: where
@@ -666,7 +676,7 @@ prepare_conv (cl_backend *be, const yv7_graph *g, int i, yv7_error *err)
   }
   if (wino) {
     const yv7_tensor *x = T (g, n->inputs[0]), *y = T (g, n->outputs[0]);
-    size_t ub, tp = wino_tp (y->dims[2], y->dims[3]);
+    size_t ub, tp = wino_tp (y->dims[2], y->dims[3], x->dims[1]);
     size_t vb = (size_t) x->dims[0] * 36 * (size_t) x->dims[1] * tp * sizeof (float);
     size_t mb = (size_t) y->dims[0] * 36 * (size_t) y->dims[1] * tp * sizeof (float);
     float *u = winograd_weights (w, be->cl.half_weights, &ub);
@@ -1131,26 +1141,30 @@ enq_conv (cl_backend *be, const yv7_graph *g, const yv7_node *n, dev_node *dn)
       return s;
   }
   if (dn->wino) {
-    int TX = (OW + 3) / 4, tiles = TX * ((OH + 3) / 4), Tp = (int) wino_tp (OH, OW);
+    /* a band of Tp tiles at a time (all of them unless the map is big) */
+    int TX = (OW + 3) / 4, tiles = TX * ((OH + 3) / 4), Tp = (int) wino_tp (OH, OW, C);
     uint mo = (uint) (be->scratch_m / sizeof (float));
-    size_t gi[3] = { (size_t) Tp / 16, (size_t) C, (size_t) N };
     int tw = Tp == 16 ? 16 : 32;   /* wino_tp's choice of GEMM */
+    size_t gi[3] = { (size_t) Tp / 16, (size_t) C, (size_t) N };
     size_t gg[3] = { (size_t) OCB, (size_t) (Tp / tw), (size_t) N * 36 };
     size_t go[3] = { (size_t) Tp / 16, (size_t) OC, (size_t) N };
     cl_mem sc = be->scratch;
     size_t lg[3];
-    s = yv7_cl_launch (&be->cl, "wino_input", 3, gi, ARG (be->vals[n->inputs[0]].mem),
-        ARG (xo), ARG (sc), ARG (C), ARG (H), ARG (W), ARG (PH), ARG (PW), ARG (TX),
-        ARG (tiles), ARG (Tp), YV7_CL_END);
-    if (s == YV7_OK)
-      s = yv7_cl_launch_local (&be->cl, tw == 16 ? "wino_gemm16" : "wino_gemm", 3, gg,
-          cpu_local (be, lg, gg, 3), ARG (sc),
-          ARG (dn->packed), ARG (sc), ARG (mo), ARG (C), ARG (OC), ARG (Tp), YV7_CL_END);
-    if (s == YV7_OK)
-      s = yv7_cl_launch (&be->cl, "wino_output", 3, go, ARG (sc), ARG (mo), ARG (bias),
-          ARG (bo), ARG (has_bias), ARG (be->vals[n->outputs[0]].mem), ARG (yo), ARG (OC),
-          ARG (OH), ARG (OW), ARG (TX), ARG (tiles), ARG (Tp), ARG (act), ARG (alpha),
-          YV7_CL_END);
+    s = YV7_OK;
+    for (int t0 = 0; t0 < tiles && s == YV7_OK; t0 += Tp) {
+      s = yv7_cl_launch (&be->cl, "wino_input", 3, gi, ARG (be->vals[n->inputs[0]].mem),
+          ARG (xo), ARG (sc), ARG (C), ARG (H), ARG (W), ARG (PH), ARG (PW), ARG (TX),
+          ARG (t0), ARG (tiles), ARG (Tp), YV7_CL_END);
+      if (s == YV7_OK)
+        s = yv7_cl_launch_local (&be->cl, tw == 16 ? "wino_gemm16" : "wino_gemm", 3, gg,
+            cpu_local (be, lg, gg, 3), ARG (sc),
+            ARG (dn->packed), ARG (sc), ARG (mo), ARG (C), ARG (OC), ARG (Tp), YV7_CL_END);
+      if (s == YV7_OK)
+        s = yv7_cl_launch (&be->cl, "wino_output", 3, go, ARG (sc), ARG (mo), ARG (bias),
+            ARG (bo), ARG (has_bias), ARG (be->vals[n->outputs[0]].mem), ARG (yo), ARG (OC),
+            ARG (OH), ARG (OW), ARG (TX), ARG (t0), ARG (tiles), ARG (Tp), ARG (act),
+            ARG (alpha), YV7_CL_END);
+    }
     return s;
   }
   if (KH == 1 && KW == 1 && SH == 1 && SW == 1 && PH == 0 && PW == 0

@@ -30,10 +30,10 @@
  * vector stores.  global: (Tp / 16, C, N) */
 __kernel void
 wino_input (__global const float *x, uint x_off, __global float *v,
-    int C, int H, int W, int PH, int PW, int TX, int tiles, int Tp)
+    int C, int H, int W, int PH, int PW, int TX, int tband, int tiles, int Tp)
 {
   int tb = get_global_id (0), c = get_global_id (1), n = get_global_id (2);
-  int t0 = tb * 16;
+  int t0 = tband + tb * 16;
   __global const float *xc = x + x_off + (size_t) (n * C + c) * H * W;
   float d[36][16];
 
@@ -69,7 +69,7 @@ wino_input (__global const float *x, uint x_off, __global float *v,
   /* columns: V = B^T d, straight into V's rows k = i * 6 + j */
   {
     size_t ks = (size_t) C * Tp;
-    __global float *vp = v + ((size_t) n * 36 * C + c) * Tp + t0;
+    __global float *vp = v + ((size_t) n * 36 * C + c) * Tp + tb * 16;
     for (int j = 0; j < 6; j++) {
       float16 e0 = vload16 (0, d[j]), e1 = vload16 (0, d[6 + j]);
       float16 e2 = vload16 (0, d[12 + j]), e3 = vload16 (0, d[18 + j]);
@@ -161,12 +161,12 @@ wino_gemm16 (__global const float *v, __global const float *u, __global float *m
 __kernel void
 wino_output (__global const float *m, uint m_off, __global const float *bias, uint b_off,
     int has_bias, __global float *y, uint y_off, int OC, int OH, int OW, int TX,
-    int tiles, int Tp, int act, float alpha)
+    int tband, int tiles, int Tp, int act, float alpha)
 {
   int tb = get_global_id (0), oc = get_global_id (1), n = get_global_id (2);
-  int t0 = tb * 16, nt = min (16, tiles - t0);
+  int t0 = tband + tb * 16, nt = min (16, tiles - t0);
   size_t ks = (size_t) OC * Tp;
-  __global const float *mp = m + m_off + ((size_t) n * 36 * OC + oc) * Tp + t0;
+  __global const float *mp = m + m_off + ((size_t) n * 36 * OC + oc) * Tp + tb * 16;
   __global float *yc = y + y_off + (size_t) (n * OC + oc) * OH * OW;
   float b = has_bias ? bias[b_off + oc] : 0.0f;
   float p[4][6][16], o[4][16];
