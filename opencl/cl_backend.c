@@ -518,8 +518,11 @@ wino_tp (int64_t OH, int64_t OW, int64_t C)
 {
   size_t tiles = (size_t) (((OH + 3) / 4) * ((OW + 3) / 4));
   size_t band = (size_t) WINO_BAND / (36 * (size_t) C) / 32 * 32;
-  size_t tp = tiles <= 16 ? 16 : (tiles + 31) / 32 * 32;
-  return band >= 32 && tp > band ? band : tp;
+  size_t tp = tiles <= 16 ? 16 : (tiles + 31) / 32 * 32, nb;
+  if (band < 32 || tp <= band)
+    return tp;
+  nb = (tiles + band - 1) / band;   /* bands of equal size: 100 tiles in 2 x 64, not 96 + 4 */
+  return ((tiles + nb - 1) / nb + 31) / 32 * 32;
 }
 
 /* Whether conv2d_w32 (32 outputs a work-item) runs a direct Conv: where
