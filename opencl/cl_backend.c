@@ -1152,10 +1152,15 @@ enq_conv (cl_backend *be, const yv7_graph *g, const yv7_node *n, dev_node *dn)
     size_t gg[3] = { (size_t) OCB, (size_t) (Tp / tw), (size_t) N * 36 };
     size_t go[3] = { (size_t) Tp / 16, (size_t) OC, (size_t) N };
     cl_mem sc = be->scratch;
-    size_t lg[3];
+    size_t lg[3], li[3], lo[3];
     s = YV7_OK;
+    /* explicit local sizes for the transforms too: PoCL's own choice
+     * (8x128x4 for yolov7 at batch 4) gave a work-group 4096 work-items,
+     * whose 2.3 KB private tile arrays overflowed its thread's stack */
+    cpu_local (be, li, gi, 3);
+    cpu_local (be, lo, go, 3);
     for (int t0 = 0; t0 < tiles && s == YV7_OK; t0 += Tp) {
-      s = yv7_cl_launch (&be->cl, "wino_input", 3, gi, ARG (be->vals[n->inputs[0]].mem),
+      s = yv7_cl_launch_local (&be->cl, "wino_input", 3, gi, li, ARG (be->vals[n->inputs[0]].mem),
           ARG (xo), ARG (sc), ARG (C), ARG (H), ARG (W), ARG (PH), ARG (PW), ARG (TX),
           ARG (t0), ARG (tiles), ARG (Tp), YV7_CL_END);
       if (s == YV7_OK)
@@ -1163,7 +1168,7 @@ enq_conv (cl_backend *be, const yv7_graph *g, const yv7_node *n, dev_node *dn)
             cpu_local (be, lg, gg, 3), ARG (sc),
             ARG (dn->packed), ARG (sc), ARG (mo), ARG (C), ARG (OC), ARG (Tp), YV7_CL_END);
       if (s == YV7_OK)
-        s = yv7_cl_launch (&be->cl, "wino_output", 3, go, ARG (sc), ARG (mo), ARG (bias),
+        s = yv7_cl_launch_local (&be->cl, "wino_output", 3, go, lo, ARG (sc), ARG (mo), ARG (bias),
             ARG (bo), ARG (has_bias), ARG (be->vals[n->outputs[0]].mem), ARG (yo), ARG (OC),
             ARG (OH), ARG (OW), ARG (TX), ARG (t0), ARG (tiles), ARG (Tp), ARG (act),
             ARG (alpha), YV7_CL_END);

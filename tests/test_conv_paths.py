@@ -38,6 +38,9 @@ CASES = [
     ('wino-odd-37x29-pad1-leaky', 1, 136, 37, 29, 132, 3, 1, 1, 1, 1, 'leaky'),
     ('wino-pad0-31x31-silu', 1, 128, 33, 33, 131, 3, 1, 0, 1, 1, 'silu'),
     ('wino-batch2', 2, 128, 24, 40, 128, 3, 1, 1, 1, 1, 'leaky'),
+    # 256 channels at batch 4: left to itself, PoCL ran the transforms in 4096-item
+    # work-groups whose private tile arrays overflowed its thread stack (a crash)
+    ('wino-256ch-batch4', 4, 256, 40, 40, 64, 3, 1, 1, 1, 1, 'leaky'),
     ('wino-pad2', 1, 128, 28, 28, 128, 3, 1, 2, 1, 1, None),
     ('wino-small-map-10x10', 1, 128, 10, 10, 136, 3, 1, 1, 1, 1, 'leaky'),
     # from 64 channels, maps up to 80x80: 20 x 18 tiles, 16-tile blocks that span tile rows
