@@ -27,7 +27,8 @@
  * 6x6 patches are read lane by lane into d (zeros outside the input and
  * past the last tile: V's padding columns get zeros), both passes of the
  * transform run on whole float16 vectors and V's 36 rows are written with
- * vector stores.  global: (Tp / 16, C, N) */
+ * vector stores.  One launch covers the band of Tp tiles from tile tband
+ * (V holds that band only).  global: (Tp / 16, C, N) */
 __kernel void
 wino_input (__global const float *x, uint x_off, __global float *v,
     int C, int H, int W, int PH, int PW, int TX, int tband, int tiles, int Tp)
@@ -157,7 +158,8 @@ wino_gemm16 (__global const float *v, __global const float *u, __global float *m
  * tile a lane (as wino_input): M's 36 rows read as vectors, both passes of
  * A^T M A, bias and activation on float16, then each lane's 4x4 outputs
  * stored a row of 4 at a time (element by element at the map's right and
- * bottom edges).  global: (Tp / 16, OC, N) */
+ * bottom edges).  The band of Tp tiles from tband, as in wino_input.
+ * global: (Tp / 16, OC, N) */
 __kernel void
 wino_output (__global const float *m, uint m_off, __global const float *bias, uint b_off,
     int has_bias, __global float *y, uint y_off, int OC, int OH, int OW, int TX,
