@@ -1158,14 +1158,15 @@ enq_conv (cl_backend *be, const yv7_graph *g, const yv7_node *n, dev_node *dn)
      * (8x128x4 for yolov7 at batch 4) gave a work-group 4096 work-items,
      * whose 2.3 KB private tile arrays overflowed its thread's stack */
     cpu_local (be, li, gi, 3);
+    cpu_local (be, lg, gg, 3);
     cpu_local (be, lo, go, 3);
     for (int t0 = 0; t0 < tiles && s == YV7_OK; t0 += Tp) {
       s = yv7_cl_launch_local (&be->cl, "wino_input", 3, gi, li, ARG (be->vals[n->inputs[0]].mem),
           ARG (xo), ARG (sc), ARG (C), ARG (H), ARG (W), ARG (PH), ARG (PW), ARG (TX),
           ARG (t0), ARG (tiles), ARG (Tp), YV7_CL_END);
       if (s == YV7_OK)
-        s = yv7_cl_launch_local (&be->cl, tw == 16 ? "wino_gemm16" : "wino_gemm", 3, gg,
-            cpu_local (be, lg, gg, 3), ARG (sc),
+        s = yv7_cl_launch_local (&be->cl, tw == 16 ? "wino_gemm16" : "wino_gemm", 3, gg, lg,
+            ARG (sc),
             ARG (dn->packed), ARG (sc), ARG (mo), ARG (C), ARG (OC), ARG (Tp), YV7_CL_END);
       if (s == YV7_OK)
         s = yv7_cl_launch_local (&be->cl, "wino_output", 3, go, lo, ARG (sc), ARG (mo), ARG (bias),
