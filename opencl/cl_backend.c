@@ -545,10 +545,12 @@ conv2d_wide (const yv7_conv_shape *c)
  * the copy (512->512 3x3 stride 2 at 20x20: 42 -> 15 ms).  Short reductions
  * (the 3-channel input conv) stay direct, except on maps whose width is
  * not a multiple of 16, where the direct kernel's last tile in each row
- * idles lanes (20x20, 26x26, 40x40, 52x52): there, from 32 channels, the
- * GEMM wins while its whole matrix fits one band (64->64 3x3 at 20x20:
- * 0.46 -> 0.24 ms, at 26x26 0.85 -> 0.58; whole network -1 to -2% at 320,
- * 416 and 640 in interleaved runs).  YV7_IM2COL=0 turns it off.
+ * idles lanes (20x20, 26x26, 40x40, 52x52): there, from 32 input and 64
+ * output channels, the GEMM wins while its whole matrix fits one band
+ * (64->64 3x3 at 20x20: 0.46 -> 0.24 ms, at 26x26 0.85 -> 0.58; whole
+ * network -1 to -2% at 320, 416 and 640 in interleaved runs).  With 32
+ * outputs the copy costs more than the idle lanes (32->32 3x3 at 40x40:
+ * GEMM 0.46, direct 0.29 ms; at 52x52 the same).  YV7_IM2COL=0 turns it off.
  * Bands keep the matrix under COL_BUDGET floats. */
 #define COL_BUDGET (1 << 21)
 static int
@@ -556,7 +558,7 @@ im2col_rows (const yv7_conv_shape *c)
 {
   int64_t K = (int64_t) c->C * c->KH * c->KW, rows;
   const char *env = getenv ("YV7_IM2COL");
-  bool ragged = c->OW % 16 && K >= 288 && K * c->OH * c->OW <= COL_BUDGET;
+  bool ragged = c->OW % 16 && K >= 288 && c->OC >= 64 && K * c->OH * c->OW <= COL_BUDGET;
   if ((env && !strcmp (env, "0")) || c->G != 1
       || (!ragged && (K < 576 || (K < 1152 && c->OC < 128)))
       || (c->KH == 1 && c->KW == 1 && c->SH == 1 && c->SW == 1 && c->PH == 0
