@@ -1445,6 +1445,14 @@ enq_node (cl_backend *be, const yv7_graph *g, int i)
       return yv7_cl_launch (&be->cl, "maxpool2x2_f32", 3, g3, ARG (xm), ARG (xo),
           ARG (ym), ARG (yo), ARG (OH), ARG (OW), YV7_CL_END);
     }
+    /* the SPP pools: maxpool2d_s1_w16 on CPU devices (30 chained 5x5 pools,
+     * 256 channels at 10x10: 0.14 -> 0.09 ms a pool, at 20x20 0.52 -> 0.23) */
+    if (SH == 1 && SW == 1 && DH == 1 && DW == 1 && KH <= 16 && !be->cl.gpu_kernels) {
+      size_t g2[2] = { (size_t) (OW + 15) / 16, (size_t) (y->dims[0] * y->dims[1]) };
+      return yv7_cl_launch (&be->cl, "maxpool2d_s1_w16", 2, g2, ARG (xm), ARG (xo),
+          ARG (ym), ARG (yo), ARG (H), ARG (W), ARG (OH), ARG (OW), ARG (KH), ARG (KW),
+          ARG (PH), ARG (PW), YV7_CL_END);
+    }
     if (SH == 1 && SW == 1 && DH == 1 && DW == 1 && KH <= 32) {
       size_t g2[2] = { (size_t) OW, (size_t) (y->dims[0] * y->dims[1]) };
       return yv7_cl_launch (&be->cl, "maxpool2d_s1_f32", 2, g2, ARG (xm), ARG (xo),

@@ -151,6 +151,74 @@ maxpool2d_s1_f32 (__global const float *x, uint x_off, __global float *y, uint y
   }
 }
 
+/* The maximum over columns base + kx (kx < KW) of input row iy, for 16
+ * output columns, -inf for padding: each tap one vector load (running
+ * into the neighbouring rows, whose lanes are then set to -inf, when the
+ * load stays inside the buffer x; a gather at the plane's ends). */
+static inline float16
+maxpool_row16 (__global const float *x, __global const float *xc, int iy, int H, int W,
+    int base, int KW, int nx)
+{
+  int16 l = (int16) (0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+  float16 m = -INFINITY;
+  if (iy < 0 || iy >= H)
+    return m;
+  __global const float *row = xc + (size_t) iy * W;
+  ptrdiff_t back = row - x;
+  int room = (H - iy) * W;
+  for (int kx = 0; kx < KW; kx++, base++) {
+    int16 ix = base + l;
+    float16 v;
+    if (base >= -back && base + 16 <= room) {
+      v = vload16 (0, row + base);
+      if (base < 0 || base + nx > W)
+        v = select (v, (float16) -INFINITY, (ix < 0) | (ix >= W));
+    } else {
+      int16 ok = (ix >= 0) & (ix < W) & (l < nx), c = select ((int16) 0, ix, ok);
+      v = (float16) (row[c.s0], row[c.s1], row[c.s2], row[c.s3], row[c.s4], row[c.s5],
+          row[c.s6], row[c.s7], row[c.s8], row[c.s9], row[c.sa], row[c.sb], row[c.sc],
+          row[c.sd], row[c.se], row[c.sf]);
+      v = select ((float16) -INFINITY, v, ok);
+    }
+    m = fmax (m, v);
+  }
+  return m;
+}
+
+/* Stride 1, dilation 1 (the SPP pools) on CPU devices: one work-item a
+ * column strip of 16 outputs, walking down the map with the last KH row
+ * maxima (maxpool_row16) in a ring: KW + KH vector steps an output row.
+ * The column kernel above does the same with scalar loads, one column a
+ * work-item, which PoCL did not vectorise.  global: (ceil (OW / 16), N*C);
+ * KH <= 16. */
+__kernel void
+maxpool2d_s1_w16 (__global const float *x, uint x_off, __global float *y, uint y_off,
+    int H, int W, int OH, int OW, int KH, int KW, int PH, int PW)
+{
+  int ox0 = (int) get_global_id (0) * 16, nc = get_global_id (1);
+  int nx = min (16, OW - ox0), base = ox0 - PW;
+  __global const float *xc = x + x_off + (size_t) nc * H * W;
+  __global float *yc = y + y_off + (size_t) nc * OH * OW + ox0;
+  float16 ring[16];
+  for (int r = 0; r < KH - 1; r++)
+    ring[r] = maxpool_row16 (x, xc, r - PH, H, W, base, KW, nx);
+  for (int oy = 0; oy < OH; oy++) {
+    float16 m;
+    ring[(oy + KH - 1) % KH] = maxpool_row16 (x, xc, oy - PH + KH - 1, H, W, base, KW, nx);
+    m = ring[0];
+    for (int r = 1; r < KH; r++)
+      m = fmax (m, ring[r]);
+    if (nx == 16) {
+      vstore16 (m, 0, yc + (size_t) oy * OW);
+    } else {
+      float o[16];
+      vstore16 (m, 0, o);
+      for (int i = 0; i < nx; i++)
+        yc[(size_t) oy * OW + i] = o[i];
+    }
+  }
+}
+
 /* C[b] = A[b] (MxK) x B[b] (KxN); a zero batch stride broadcasts. */
 __kernel void
 matmul_f32 (__global const float *a, uint a_off, __global const float *b, uint b_off,
