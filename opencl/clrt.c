@@ -517,6 +517,7 @@ yv7_cl_launch_local (yv7_cl *cl, const char *kernel, int work_dim,
 
   if (!k)
     return e.code;
+  cl->last_kernel = kernel;
   va_start (ap, local);
   for (int i = 0; rc == CL_SUCCESS; i++) {
     size_t size = va_arg (ap, size_t);

@@ -31,6 +31,7 @@ typedef struct {
   cl_mem staging;
   size_t staging_size;
   cl_int launch_error;       /* OpenCL code of the last failed launch */
+  const char *last_kernel;   /* the last kernel launched (YV7_PROFILE's report) */
 } yv7_cl;
 
 /* Open the device named by spec ("auto", a name substring, "P:D") and build

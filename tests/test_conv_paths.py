@@ -70,12 +70,27 @@ CASES = [
     ('gemm-1x1-10x10-group2-batch2', 2, 96, 10, 10, 48, 1, 1, 0, 2, 1, 'leaky'),
     ('gemm-1x1-3x3-map', 1, 40, 3, 3, 16, 1, 1, 0, 1, 1, None),
     ('gemm-1x1-batch2', 2, 64, 20, 20, 40, 1, 1, 0, 1, 1, 'silu'),
+    # output channels in the lanes (conv1x1_oc32) on small maps with long reductions:
+    # 255 channels (the last block of 32 has 31) at batch 2; 6x6 (36 pixels: the last
+    # block of 10 moved back over the one before) with groups, 48 channels a group (one
+    # block of 32, one of 16); an im2col band of 100 pixels (stride 2 to 10x10)
+    ('gemm-oc32-10x10-255ch-batch2', 2, 256, 10, 10, 255, 1, 1, 0, 1, 1, 'leaky'),
+    ('gemm-oc32-6x6-group2', 1, 512, 6, 6, 96, 1, 1, 0, 2, 1, None),
+    ('im2col-oc32-stride2-10x10', 1, 64, 20, 20, 64, 3, 2, 1, 1, 1, 'silu'),
     ('direct-1x1-stride2', 1, 16, 20, 21, 8, 1, 2, 0, 1, 1, None),
     ('direct-1x1-pad1', 1, 16, 9, 9, 8, 1, 1, 1, 1, 1, None),
     # im2col + GEMM in two bands of output rows (576 x 64 x 64 floats is over
     # the 2M-float band budget), per image
     ('im2col-two-bands-batch2', 2, 64, 128, 128, 20, 3, 2, 1, 1, 1, 'leaky'),
 ]
+
+# cases whose CPU-family run must end with this kernel (YV7_PROFILE names it)
+LAST_KERNEL = {
+    'gemm-oc32-10x10-255ch-batch2': 'conv1x1_oc32',
+    'gemm-oc32-6x6-group2': 'conv1x1_oc32',
+    'im2col-oc32-stride2-10x10': 'conv1x1_oc32',
+    'gemm-1x1-10x10-group2-batch2': 'conv1x1_w32',
+}
 
 # label, environment: the CPU family (Winograd off, on, im2col off), then the GPU family's own choice and
 # each of its tiles
@@ -298,6 +313,17 @@ def main():
             ok = len(plans) == 1 and np.array_equal(outs['gpu tuned'], outs['gpu tuned again'])
             print('%s %s: plan measured once and reused (%d plan lines)'
                   % ('ok  ' if ok else 'FAIL', name, len(plans)))
+            passed += ok
+            failed += not ok
+        if name in LAST_KERNEL and 'winograd on' in outs:
+            # the same run profiled: its report names the last kernel of each node
+            eng_dir = os.path.join(a.workdir, '%s-eng-profiled' % name)
+            r = subprocess.run([a.infer, '--model', model, '--input', inp, '--outdir', eng_dir,
+                                '--device', a.device], capture_output=True, text=True,
+                               env=dict(os.environ, YV7_KERNELS='cpu', YV7_PROFILE='1'))
+            want = '[%s]' % LAST_KERNEL[name]
+            ok = r.returncode == 0 and want in r.stderr
+            print('%s %s: the Conv ran %s' % ('ok  ' if ok else 'FAIL', name, want))
             passed += ok
             failed += not ok
         if name.startswith('wino') and 'winograd off' in outs and 'winograd on' in outs:

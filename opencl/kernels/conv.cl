@@ -316,6 +316,87 @@ conv1x1_w32 (__global const float *x, uint x_off,
   }
 }
 
+/* 8 packed weights at p as a float8, fp32 whatever the weight type. */
+#ifdef YV7_HALF_WEIGHTS
+#define W8LOAD(p) vload_half8 (0, (p))
+#else
+#define W8LOAD(p) vload8 (0, (p))
+#endif
+
+/* One input pixel's value r[j] times the 32 output channels' weights
+ * (wa, wb) into pixel j's accumulators. */
+#define OC32_FMA(j) do { \
+    float16 xj_ = (float16) r[j]; \
+    a##j = fma (wa, xj_, a##j); \
+    b##j = fma (wb, xj_, b##j); \
+  } while (0)
+
+/* Pixel j's 32 output channels (a##j: the first 16, b##j: the next 16)
+ * stored with bias and activation, lane by lane (channel stride cs). */
+#define OC32_STORE(j) do { \
+    float16 va_ = yv7_act16 (a##j + ba, act, alpha), vb_ = yv7_act16 (b##j + bb, act, alpha); \
+    float o_[32]; \
+    vstore16 (va_, 0, o_); \
+    vstore16 (vb_, 0, o_ + 16); \
+    for (int l_ = 0; l_ < noc; l_++) \
+      yp[(size_t) l_ * cs + (j)] = o_[l_]; \
+  } while (0)
+
+/* 1x1 GEMM for small maps, output channels in the lanes: a work-item 32
+ * output channels (two float16 accumulators) x 10 pixels, each input
+ * value broadcast once for 32 channels.  The pixel-lane kernels above
+ * idle lanes where the map is not a multiple of 32 pixels (10x10: 100 of
+ * 128); here every lane works when the channels are a multiple of 32 (255:
+ * 255 of 256).  The last block of a map is moved back to end at the map's
+ * end (it recomputes, and stores again with the same values, pixels of
+ * the block before), so no lane reads past the map: HW >= 10.  The 32
+ * channels are four 8-channel blocks of the packed weights, read as four
+ * streams.  global: (N*G*ceil (OCB / 4), ceil (HW / 10)) */
+__kernel void
+conv1x1_oc32 (__global const float *x, uint x_off,
+    __global const WTYPE *wp, __global const float *bias, uint b_off, int has_bias,
+    __global float *y, uint y_off, int C, int HW, int ys, int OC, int G, int act,
+    float alpha)
+{
+  int pb = get_global_id (1), z = get_global_id (0);
+  int OCg = OC / G, ICg = C / G, OCB = (OCg + 7) / 8, OCQ = (OCB + 3) / 4;
+  int q = z % OCQ, t = z / OCQ, g = t % G, n = t / G;
+  int p0 = min (pb * 10, HW - 10), noc = min (32, OCg - q * 32);
+  __global const float *xp = x + x_off + (size_t) (n * C + g * ICg) * HW + p0;
+  size_t panel = (size_t) ICg * 8;
+  __global const WTYPE *w0 = wp + (size_t) (g * OCB + q * 4) * panel;
+  /* blocks past the last one (fewer than 32 channels left) read the last
+   * block again: their lanes are not stored */
+  __global const WTYPE *w1 = w0 + (q * 4 + 1 < OCB ? 1 : 0) * panel;
+  __global const WTYPE *w2 = w0 + min (2, OCB - 1 - q * 4) * panel;
+  __global const WTYPE *w3 = w0 + min (3, OCB - 1 - q * 4) * panel;
+  float16 a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0, a8 = 0, a9 = 0;
+  float16 b0 = 0, b1 = 0, b2 = 0, b3 = 0, b4 = 0, b5 = 0, b6 = 0, b7 = 0, b8 = 0, b9 = 0;
+
+  for (int ic = 0; ic < ICg; ic++) {
+    __global const float *r = xp + (size_t) ic * HW;
+    float16 wa = (float16) (W8LOAD (w0 + ic * 8), W8LOAD (w1 + ic * 8));
+    float16 wb = (float16) (W8LOAD (w2 + ic * 8), W8LOAD (w3 + ic * 8));
+    OC32_FMA (0); OC32_FMA (1); OC32_FMA (2); OC32_FMA (3); OC32_FMA (4);
+    OC32_FMA (5); OC32_FMA (6); OC32_FMA (7); OC32_FMA (8); OC32_FMA (9);
+  }
+  {
+    int oc0 = g * OCg + q * 32;
+    float16 ba = 0.0f, bb = 0.0f;
+    size_t cs = (size_t) ys;
+    __global float *yp = y + y_off + (size_t) (n * OC + oc0) * ys + p0;
+    if (has_bias) {
+      float bl[32];
+      for (int l = 0; l < 32; l++)
+        bl[l] = l < noc ? bias[b_off + oc0 + l] : 0.0f;
+      ba = vload16 (0, bl);
+      bb = vload16 (0, bl + 16);
+    }
+    OC32_STORE (0); OC32_STORE (1); OC32_STORE (2); OC32_STORE (3); OC32_STORE (4);
+    OC32_STORE (5); OC32_STORE (6); OC32_STORE (7); OC32_STORE (8); OC32_STORE (9);
+  }
+}
+
 /* One band of a conv's im2col matrix (one image, G = 1): col[k][r * OW + ox]
  * for k = (ic * KH + ky) * KW + kx, the band's output rows oy0 + r and all
  * columns ox, zero where the tap reads padding, so that conv1x1_w32 with
