@@ -56,7 +56,7 @@ typedef struct {
   size_t gpart_size;
   yv7_gemm_cache gcache;     /* GPU kernels: plans measured on this device */
   double *prof_ms;           /* YV7_PROFILE set: wall ms per node, summed */
-  const char **prof_kernel;  /* and the last kernel each node launched */
+  char (*prof_kernel)[96];   /* and the kernels each node launched */
   const yv7_graph *prof_graph;
   int prof_runs, prof_first;
   bool prof_dropped;         /* the first run's times were discarded */
@@ -815,7 +815,7 @@ cl_prepare (yv7_backend *b, yv7_graph *g, yv7_error *err)
     be->vals[v].parent = -1;
   if (getenv ("YV7_PROFILE") && *getenv ("YV7_PROFILE")) {
     be->prof_ms = calloc ((size_t) g->n_nodes + 1, sizeof (double));
-    be->prof_kernel = calloc ((size_t) g->n_nodes + 1, sizeof (char *));
+    be->prof_kernel = calloc ((size_t) g->n_nodes + 1, sizeof *be->prof_kernel);
     be->prof_graph = g;
     be->prof_first = -1;
   }
@@ -1179,6 +1179,11 @@ enq_conv (cl_backend *be, const yv7_graph *g, const yv7_node *n, dev_node *dn)
     int TX = (OW + 3) / 4, tiles = TX * ((OH + 3) / 4), Tp = (int) wino_tp (OH, OW, C);
     uint mo = (uint) (be->scratch_m / sizeof (float));
     int tw = Tp == 16 ? 16 : 32;   /* wino_tp's choice of GEMM */
+    /* output channels in the lanes on maps of at most 9 tiles (10x10), from
+     * 256 channels (20 chained 3x3 convs at 10x10, 512 channels: 30.2 ->
+     * 20.6 ms, 256: 12.3 -> 10.7, at 12x12 12.8 -> 11.0; 128: within noise) */
+    int oc32 = tiles <= 9 && C >= 256;
+    const char *gemm = oc32 ? "wino_gemm_oc32" : tw == 16 ? "wino_gemm16" : "wino_gemm";
     size_t gi[3] = { (size_t) Tp / 16, (size_t) C, (size_t) N };
     size_t gg[3] = { (size_t) OCB, (size_t) (Tp / tw), (size_t) N * 36 };
     size_t go[3] = { (size_t) Tp / 16, (size_t) OC, (size_t) N };
@@ -1188,6 +1193,8 @@ enq_conv (cl_backend *be, const yv7_graph *g, const yv7_node *n, dev_node *dn)
     /* explicit local sizes for the transforms too: PoCL's own choice
      * (8x128x4 for yolov7 at batch 4) gave a work-group 4096 work-items,
      * whose 2.3 KB private tile arrays overflowed its thread's stack */
+    if (oc32)
+      gg[0] = (size_t) (OCB + 3) / 4;
     cpu_local (be, li, gi, 3);
     cpu_local (be, lg, gg, 3);
     cpu_local (be, lo, go, 3);
@@ -1196,7 +1203,7 @@ enq_conv (cl_backend *be, const yv7_graph *g, const yv7_node *n, dev_node *dn)
           ARG (xo), ARG (sc), ARG (C), ARG (H), ARG (W), ARG (PH), ARG (PW), ARG (TX),
           ARG (t0), ARG (tiles), ARG (Tp), YV7_CL_END);
       if (s == YV7_OK)
-        s = yv7_cl_launch_local (&be->cl, tw == 16 ? "wino_gemm16" : "wino_gemm", 3, gg, lg,
+        s = yv7_cl_launch_local (&be->cl, gemm, 3, gg, lg,
             ARG (sc),
             ARG (dn->packed), ARG (sc), ARG (mo), ARG (C), ARG (OC), ARG (Tp), YV7_CL_END);
       if (s == YV7_OK)
@@ -1598,7 +1605,7 @@ prof_report (cl_backend *be, const yv7_graph *g)
         n->op_type, n->name, shape);
     if (gf > 0)
       fprintf (stderr, " %.1f GFLOP/s", gf);
-    if (be->prof_kernel && be->prof_kernel[idx[k]])
+    if (be->prof_kernel && be->prof_kernel[idx[k]][0])
       fprintf (stderr, " [%s]", be->prof_kernel[idx[k]]);
     fprintf (stderr, "\n");
   }
@@ -1626,12 +1633,18 @@ cl_enqueue (yv7_backend *b, const yv7_graph *g, int node, yv7_error *err)
     }
   }
   be->cl.launch_error = CL_SUCCESS;
+  be->cl.n_launched = 0;
   s = enq_node (be, g, node);
   if (be->prof_ms) {
     clFinish (be->cl.queue);
     be->prof_ms[node] += yv7_cl_now_ms () - t0;
-    if (be->prof_kernel)
-      be->prof_kernel[node] = be->cl.last_kernel;
+    if (be->prof_kernel) {
+      char *kn = be->prof_kernel[node];
+      kn[0] = '\0';
+      for (int i = 0; i < be->cl.n_launched; i++)
+        snprintf (kn + strlen (kn), sizeof *be->prof_kernel - strlen (kn), "%s%s",
+            i ? " " : "", be->cl.launched[i]);
+    }
   }
   if (s != YV7_OK)
     return yv7_set_error (err, s, "%s node '%s': enqueueing its OpenCL kernel on "

@@ -517,7 +517,13 @@ yv7_cl_launch_local (yv7_cl *cl, const char *kernel, int work_dim,
 
   if (!k)
     return e.code;
-  cl->last_kernel = kernel;
+  {
+    int i = 0;
+    while (i < cl->n_launched && strcmp (cl->launched[i], kernel))
+      i++;
+    if (i == cl->n_launched && i < YV7_CL_TRACE)
+      cl->launched[cl->n_launched++] = kernel;
+  }
   va_start (ap, local);
   for (int i = 0; rc == CL_SUCCESS; i++) {
     size_t size = va_arg (ap, size_t);

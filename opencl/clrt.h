@@ -31,7 +31,11 @@ typedef struct {
   cl_mem staging;
   size_t staging_size;
   cl_int launch_error;       /* OpenCL code of the last failed launch */
-  const char *last_kernel;   /* the last kernel launched (YV7_PROFILE's report) */
+  /* the kernels launched since the caller last cleared n_launched (distinct,
+   * the first YV7_CL_TRACE), for YV7_PROFILE's report */
+#define YV7_CL_TRACE 4
+  const char *launched[YV7_CL_TRACE];
+  int n_launched;
 } yv7_cl;
 
 /* Open the device named by spec ("auto", a name substring, "P:D") and build

@@ -144,6 +144,48 @@ wino_gemm16 (__global const float *v, __global const float *u, __global float *m
   }
 }
 
+/* wino_gemm for maps of at most 9 tiles (3x3 tiles: maps of 9 to 12 pixels
+ * a side), output channels in the lanes as in conv1x1_oc32: 32 output
+ * channels x the map's 9 tiles a work-item, where wino_gemm16 would leave
+ * 7 of its 16 lanes idle.  U's four 8-channel blocks are read as four
+ * streams; M's rows get the 9 tiles only (wino_output's lanes past them
+ * are not stored).  global: (ceil (OCB / 4), 1, N * 36) */
+__kernel void
+wino_gemm_oc32 (__global const float *v, __global const float *u, __global float *m,
+    uint m_off, int C, int OC, int Tp)
+{
+  int q = get_global_id (0), z = get_global_id (2);
+  int k = z % 36, OCB = (OC + 7) / 8, noc = min (32, OC - q * 32);
+  __global const float *xp = v + (size_t) z * C * Tp;
+  size_t panel = (size_t) C * 8;
+  __global const float *w0 = u + ((size_t) k * OCB + q * 4) * panel;
+  /* blocks past the last one read the last block again (lanes not stored) */
+  __global const float *w1 = w0 + (q * 4 + 1 < OCB ? 1 : 0) * panel;
+  __global const float *w2 = w0 + min (2, OCB - 1 - q * 4) * panel;
+  __global const float *w3 = w0 + min (3, OCB - 1 - q * 4) * panel;
+  __global float *mp = m + m_off + ((size_t) z * OC + q * 32) * Tp;
+  float16 a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0, a8 = 0;
+  float16 b0 = 0, b1 = 0, b2 = 0, b3 = 0, b4 = 0, b5 = 0, b6 = 0, b7 = 0, b8 = 0;
+  for (int ic = 0; ic < C; ic++) {
+    __global const float *r = xp + (size_t) ic * Tp;
+    float16 wa = (float16) (vload8 (0, w0 + ic * 8), vload8 (0, w1 + ic * 8));
+    float16 wb = (float16) (vload8 (0, w2 + ic * 8), vload8 (0, w3 + ic * 8));
+    OC32_FMA (0); OC32_FMA (1); OC32_FMA (2); OC32_FMA (3); OC32_FMA (4);
+    OC32_FMA (5); OC32_FMA (6); OC32_FMA (7); OC32_FMA (8);
+  }
+  {
+    float16 as[9] = { a0, a1, a2, a3, a4, a5, a6, a7, a8 };
+    float16 bs[9] = { b0, b1, b2, b3, b4, b5, b6, b7, b8 };
+    for (int j = 0; j < 9; j++) {
+      float o[32];
+      vstore16 (as[j], 0, o);
+      vstore16 (bs[j], 0, o + 16);
+      for (int l = 0; l < noc; l++)
+        mp[(size_t) l * Tp + j] = o[l];
+    }
+  }
+}
+
 /* A^T x for one 6-vector of float16 (16 tiles at once) */
 #define AT6(m0, m1, m2, m3, m4, m5, o0, o1, o2, o3) do { \
     float16 s12_ = (m1) + (m2), d12_ = (m1) - (m2); \
