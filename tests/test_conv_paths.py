@@ -58,13 +58,16 @@ CASES = [
     # 32 input channels (in one band); the 'im2col off' config runs them direct
     ('im2col-ragged-64ch-pad1', 1, 64, 21, 37, 64, 3, 1, 1, 1, 1, 'leaky'),
     ('im2col-ragged-stride2-20x20', 1, 32, 40, 40, 24, 3, 2, 1, 1, 1, None),
-    # 32-output rows: 52 = one full tile and one with 20 valid outputs
-    ('direct-3x3-w32-52-wide', 1, 16, 9, 52, 24, 3, 1, 1, 1, 1, 'leaky'),
-    ('direct-3x3-w32-stride2', 1, 8, 11, 127, 16, 3, 2, 1, 1, 1, None),
+    # 32-output rows (8 output channels: one channel block): 52 = one full tile and
+    # one with 20 valid outputs
+    ('direct-3x3-w32-52-wide', 1, 16, 9, 52, 8, 3, 1, 1, 1, 1, 'leaky'),
+    ('direct-3x3-w32-stride2', 1, 8, 11, 127, 8, 3, 2, 1, 1, 1, None),
     ('direct-3x3-stride2-pad0-odd', 1, 16, 33, 35, 16, 3, 2, 0, 1, 1, None),
     ('direct-3x3-stride2', 1, 16, 41, 47, 24, 3, 2, 1, 1, 1, 'silu'),
     ('direct-3x3-dilation2', 1, 16, 33, 33, 16, 3, 1, 2, 1, 2, None),
     ('direct-3x3-group2', 1, 16, 32, 32, 16, 3, 1, 1, 2, 1, None),
+    # 16 channels a work-item with groups at batch 2: 24 outputs a group, 3 blocks
+    ('direct-3x3-c16-group2-batch2', 2, 32, 14, 19, 48, 3, 1, 1, 2, 1, 'leaky'),
     ('direct-5x5', 1, 8, 35, 35, 12, 5, 1, 2, 1, 1, None),
     ('gemm-1x1-odd-pixels', 1, 33, 17, 19, 21, 1, 1, 0, 1, 1, 'leaky'),
     ('gemm-1x1-5x5-map', 1, 40, 5, 5, 24, 1, 1, 0, 1, 1, None),
@@ -96,6 +99,14 @@ NODE_KERNEL = {
     'gemm-1x1-10x10-group2-batch2': 'conv1x1_w32',
     'wino-oc32-9x11-batch2': 'wino_gemm_oc32',
     'wino-small-map-10x10': 'wino_gemm16',
+    # two or more channel blocks: 16 channels a work-item (5 blocks: the last pair
+    # has one); one block: 8 channels x 32 or 16 outputs
+    'direct-3x3-small-map': 'conv2d_c16',
+    'direct-3x3-stride2': 'conv2d_c16',
+    'direct-3x3-c16-group2-batch2': 'conv2d_c16',
+    'direct-3x3-w32-52-wide': 'conv2d_w32',
+    'direct-3x3-w32-stride2': 'conv2d_w32',
+    'direct-1x1-pad1': 'conv2d_w16',
 }
 
 # label, environment: the CPU family (Winograd off, on, im2col off), then the GPU family's own choice and
