@@ -1069,13 +1069,18 @@ cpu_local (const cl_backend *be, size_t *loc, const size_t *g, int dims)
 
 /* The GEMM kernel for a 1x1 conv (or an im2col band) of P pixels, OCg
  * output channels and reductions of K, and its global size g for zb
- * images x groups x 8-channel blocks.  Pixel lanes (conv1x1_w32, or
- * conv1x1_w16 under 32 pixels) unless channel lanes (conv1x1_oc32) keep
- * at least 15% more lanes busy and K is long enough to pay for them.
- * Measured in wall time on 20 chained 1x1 convs: 512 channels at 10x10
- * 7.5 -> 6.1 ms (100 of 128 pixel lanes busy, all channel lanes), 256 at
- * 10x10 2.5 -> 1.9; no gain with 128 channels at 10x10 or any at 13x13,
- * and 25% slower on 8x8 (64 pixels: every pixel lane busy). */
+ * images x groups x 8-channel blocks.  Pixel lanes unless channel lanes
+ * (conv1x1_oc32) keep at least 15% more lanes busy and K is long enough to
+ * pay for them.  Measured in wall time on 20 chained 1x1 convs: 512
+ * channels at 10x10 7.5 -> 6.1 ms (100 of 128 pixel lanes busy, all
+ * channel lanes), 256 at 10x10 2.5 -> 1.9; no gain with 128 channels at
+ * 10x10 or any at 13x13, and 25% slower on 8x8 (64 pixels: every pixel
+ * lane busy).  With pixel lanes, 16 channels x 16 pixels (conv1x1_c16)
+ * where there are two channel blocks (one input vector for 16 FMAs, as in
+ * conv2d_c16): against conv1x1_w32's 8 x 32, 64 channels at 160x160 -11%,
+ * 256 at 20x20 and 512 at 13x13 -5%, 128 at 80x80 -3%, 40x40 maps even;
+ * whole runs tiny 640 -2%, 416 -4 to -5%, 320 even.  Else conv1x1_w32, or
+ * conv1x1_w16 under 32 pixels. */
 static const char *
 gemm_kernel (int P, int OCg, int K, size_t *g, int zb)
 {
@@ -1087,6 +1092,12 @@ gemm_kernel (int P, int OCg, int K, size_t *g, int zb)
     g[0] = (size_t) zb / OCB * ((OCB + 3) / 4);
     g[1] = (size_t) (P + 9) / 10;
     return "conv1x1_oc32";
+  }
+  if ((OCg + 7) / 8 >= 2) {
+    int OCB = (OCg + 7) / 8;
+    g[0] = (size_t) zb / OCB * ((OCB + 1) / 2);
+    g[1] = (size_t) (P + 15) / 16;
+    return "conv1x1_c16";
   }
   g[0] = (size_t) zb;
   g[1] = (size_t) (P + pw - 1) / pw;

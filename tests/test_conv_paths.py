@@ -72,10 +72,14 @@ CASES = [
     ('gemm-1x1-odd-pixels', 1, 33, 17, 19, 21, 1, 1, 0, 1, 1, 'leaky'),
     ('gemm-1x1-5x5-map', 1, 40, 5, 5, 24, 1, 1, 0, 1, 1, None),
     # partial pixel blocks read as vectors running into the next channels' rows
-    # (10x10: the last 32-block has 4 valid pixels; 3x3: a 16-block spans two
-    # more channels), gathers only where a read would leave the image's group
+    # (10x10: the last 16-block has 4 valid pixels, the last 32-block too; 3x3: a
+    # 16-block spans two more channels), gathers only where a read would leave the
+    # image's group; 16 channels a work-item, or 8 where there is one block (8 x 32
+    # on 10x10, 8 x 16 on 3x3)
     ('gemm-1x1-10x10-group2-batch2', 2, 96, 10, 10, 48, 1, 1, 0, 2, 1, 'leaky'),
     ('gemm-1x1-3x3-map', 1, 40, 3, 3, 16, 1, 1, 0, 1, 1, None),
+    ('gemm-1x1-10x10-one-block-batch2', 2, 40, 10, 10, 8, 1, 1, 0, 1, 1, 'leaky'),
+    ('gemm-1x1-3x3-one-block', 1, 40, 3, 3, 6, 1, 1, 0, 1, 1, None),
     ('gemm-1x1-batch2', 2, 64, 20, 20, 40, 1, 1, 0, 1, 1, 'silu'),
     # output channels in the lanes (conv1x1_oc32) on small maps with long reductions:
     # 255 channels (the last block of 32 has 31) at batch 2; 6x6 (36 pixels: the last
@@ -96,7 +100,13 @@ NODE_KERNEL = {
     'gemm-oc32-10x10-255ch-batch2': 'conv1x1_oc32',
     'gemm-oc32-6x6-group2': 'conv1x1_oc32',
     'im2col-oc32-stride2-10x10': 'conv1x1_oc32',
-    'gemm-1x1-10x10-group2-batch2': 'conv1x1_w32',
+    'gemm-1x1-10x10-group2-batch2': 'conv1x1_c16',
+    'gemm-1x1-odd-pixels': 'conv1x1_c16',
+    'gemm-1x1-3x3-map': 'conv1x1_c16',
+    'gemm-1x1-5x5-map': 'conv1x1_c16',
+    'gemm-1x1-10x10-one-block-batch2': 'conv1x1_w32',
+    'gemm-1x1-3x3-one-block': 'conv1x1_w16',
+    'direct-1x1-stride2': 'conv2d_w16',
     'wino-oc32-9x11-batch2': 'wino_gemm_oc32',
     'wino-small-map-10x10': 'wino_gemm16',
     # two or more channel blocks: 16 channels a work-item (5 blocks: the last pair

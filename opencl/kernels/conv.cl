@@ -93,6 +93,17 @@ conv_pack_weights (__global const float *w, uint w_off, __global WTYPE *p,
 #define GEMM_VEC_CHANNELS(TW) \
   (ICg * HW - p0 - (TW) < 0 ? 0 : min (ICg, (ICg * HW - p0 - (TW)) / HW + 1))
 
+/* The part the 1x1 GEMM kernels share: the work-item's ids (its first
+ * output channel block ocb of CB, fastest), its first pixel p0 and valid
+ * count np for a block of TW pixels, its input panel xp and weights wc. */
+#define GEMM_SETUP(TW, CB) \
+  int pb = get_global_id (1), z = get_global_id (0); \
+  int OCg = OC / G, ICg = C / G, OCB = (OCg + 7) / 8, OCP = (OCB + (CB) - 1) / (CB); \
+  int ocb = z % OCP * (CB), t = z / OCP, g = t % G, n = t / G; \
+  int p0 = pb * (TW), np = min ((TW), HW - p0); \
+  __global const float *xp = x + x_off + (size_t) (n * C + g * ICg) * HW + p0; \
+  __global const WTYPE *wc = wp + (size_t) (g * OCB + ocb) * ICg * 8
+
 /* 1x1, stride 1, no padding: a GEMM over the flattened pixels, so small
  * feature maps waste no lanes on row ends.  The outputs' channel stride is
  * ys (HW for a 1x1 conv; the whole map's size when the GEMM computes one
@@ -106,13 +117,8 @@ conv1x1_w16 (__global const float *x, uint x_off,
     __global float *y, uint y_off, int C, int HW, int ys, int OC, int G, int act,
     float alpha)
 {
-  int pb = get_global_id (1), z = get_global_id (0);
-  int OCg = OC / G, ICg = C / G, OCB = (OCg + 7) / 8;
-  int ocb = z % OCB, t = z / OCB, g = t % G, n = t / G;
-  int p0 = pb * 16, np = min (16, HW - p0);
+  GEMM_SETUP (16, 1);
   float16 a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;
-  __global const float *xp = x + x_off + (size_t) (n * C + g * ICg) * HW + p0;
-  __global const WTYPE *wc = wp + (size_t) (g * OCB + ocb) * ICg * 8;
 
   {
     int16 l = (int16) (0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
@@ -171,15 +177,15 @@ tap16 (__global const float *row, int base, int span, int back, int room, int W,
   return select ((float16) 0.0f, GATHER16 (row, c), ok);
 }
 
-/* The part conv2d_w16 and conv2d_w32 share: the work-item's ids (output
- * channel block fastest, so the work-items that read the same input rows
- * run one after another), its first output column ox0 and valid count nx
- * for a tile of TW outputs, and the kernel rows ky0..ky1 that fall inside
- * the input. */
-#define CONV2D_SETUP(TW) \
+/* The part the direct kernels share: the work-item's ids (its first
+ * output channel block ocb of CB, fastest, so the work-items that read the
+ * same input rows run one after another), its first output column ox0 and
+ * valid count nx for a tile of TW outputs, and the kernel rows ky0..ky1
+ * that fall inside the input. */
+#define CONV2D_SETUP(TW, CB) \
   int z = get_global_id (0), oxb = get_global_id (1), oy = get_global_id (2); \
-  int OCg = OC / G, ICg = C / G, OCB = (OCg + 7) / 8; \
-  int ocb = z % OCB, t = z / OCB, g = t % G, n = t / G; \
+  int OCg = OC / G, ICg = C / G, OCB = (OCg + 7) / 8, OCP = (OCB + (CB) - 1) / (CB); \
+  int ocb = z % OCP * (CB), t = z / OCP, g = t % G, n = t / G; \
   int ox0 = oxb * (TW), nx = min ((TW), OW - ox0); \
   int ix0 = ox0 * SW - PW, iy0 = oy * SH - PH; \
   int ky0 = 0, ky1 = KH; \
@@ -223,7 +229,7 @@ conv2d_w16 (__global const float *x, uint x_off,
     int KH, int KW, int SH, int SW, int PH, int PW, int DH, int DW, int G,
     int act, float alpha)
 {
-  CONV2D_SETUP (16);
+  CONV2D_SETUP (16, 1);
   int span = (nx - 1) * SW;
   int16 ixl = ix0 + l * SW, lane_ok = l < nx;
   float16 a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;
@@ -249,24 +255,12 @@ conv2d_c16 (__global const float *x, uint x_off,
     int KH, int KW, int SH, int SW, int PH, int PW, int DH, int DW, int G,
     int act, float alpha)
 {
-  int zz = get_global_id (0), oxb = get_global_id (1), oy = get_global_id (2);
-  int OCg = OC / G, ICg = C / G, OCB = (OCg + 7) / 8, OCP = (OCB + 1) / 2;
-  int ocp = zz % OCP, t = zz / OCP, g = t % G, n = t / G, ocb = ocp * 2;
-  int ox0 = oxb * 16, nx = min (16, OW - ox0);
-  int ix0 = ox0 * SW - PW, iy0 = oy * SH - PH;
-  int ky0 = 0, ky1 = KH;
-  __global const float *xg = x + x_off + (size_t) (n * C + g * ICg) * H * W;
-  __global const WTYPE *wg = wp + (size_t) (g * OCB + ocb) * ICg * KH * KW * 8;
-  size_t plane = (size_t) H * W, wpanel = ocb + 1 < OCB ? (size_t) ICg * KH * KW * 8 : 0;
-  int16 l = (int16) (0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+  CONV2D_SETUP (16, 2);
+  size_t wpanel = ocb + 1 < OCB ? (size_t) ICg * KH * KW * 8 : 0;
   int span = (nx - 1) * SW;
   int16 ixl = ix0 + l * SW, lane_ok = l < nx;
   float16 a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;
   float16 b0 = 0, b1 = 0, b2 = 0, b3 = 0, b4 = 0, b5 = 0, b6 = 0, b7 = 0;
-  while (ky0 < KH && iy0 + ky0 * DH < 0)
-    ky0++;
-  while (ky1 > ky0 && iy0 + (ky1 - 1) * DH >= H)
-    ky1--;
 
   CONV2D_FOR_TAPS ({
     float16 xv = tap16 (row, base, span, back, room, W, SW, ixl + kx * DW, lane_ok);
@@ -294,7 +288,7 @@ conv2d_w32 (__global const float *x, uint x_off,
     int KH, int KW, int SH, int SW, int PH, int PW, int DH, int DW, int G,
     int act, float alpha)
 {
-  CONV2D_SETUP (32);
+  CONV2D_SETUP (32, 1);
   int n0 = min (16, nx), n1 = nx - n0;   /* valid lanes of each half */
   int span0 = (n0 - 1) * SW, span1 = max (n1 - 1, 0) * SW;
   int16 ixl0 = ix0 + l * SW, ixl1 = ixl0 + 16 * SW;
@@ -326,14 +320,9 @@ conv1x1_w32 (__global const float *x, uint x_off,
     __global float *y, uint y_off, int C, int HW, int ys, int OC, int G, int act,
     float alpha)
 {
-  int pb = get_global_id (1), z = get_global_id (0);
-  int OCg = OC / G, ICg = C / G, OCB = (OCg + 7) / 8;
-  int ocb = z % OCB, t = z / OCB, g = t % G, n = t / G;
-  int p0 = pb * 32, np = min (32, HW - p0);
+  GEMM_SETUP (32, 1);
   float16 a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;
   float16 b0 = 0, b1 = 0, b2 = 0, b3 = 0, b4 = 0, b5 = 0, b6 = 0, b7 = 0;
-  __global const float *xp = x + x_off + (size_t) (n * C + g * ICg) * HW + p0;
-  __global const WTYPE *wc = wp + (size_t) (g * OCB + ocb) * ICg * 8;
   {
     int16 l = (int16) (0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
     int16 c0 = select ((int16) 0, l, l < np), c1 = select ((int16) 0, l + 16, l + 16 < np);
@@ -359,6 +348,46 @@ conv1x1_w32 (__global const float *x, uint x_off,
     STORE8 (a, yp, ys, n0, ocb, OCg, g * OCg, bias, b_off, has_bias, act, alpha);
     if (n1 > 0)
       STORE8 (b, yp + 16, ys, n1, ocb, OCg, g * OCg, bias, b_off, has_bias, act, alpha);
+  }
+}
+
+/* conv1x1_w16 with 16 output channels (two packed blocks) x 16 pixels a
+ * work-item, as conv2d_c16: each input vector feeds 16 FMAs.  An odd last
+ * block reads the block before again (not stored).
+ * global: (N*G*ceil (OCB / 2), ceil (HW / 16)) */
+__kernel void
+conv1x1_c16 (__global const float *x, uint x_off,
+    __global const WTYPE *wp, __global const float *bias, uint b_off, int has_bias,
+    __global float *y, uint y_off, int C, int HW, int ys, int OC, int G, int act,
+    float alpha)
+{
+  GEMM_SETUP (16, 2);
+  float16 a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;
+  float16 b0 = 0, b1 = 0, b2 = 0, b3 = 0, b4 = 0, b5 = 0, b6 = 0, b7 = 0;
+  size_t wpanel = ocb + 1 < OCB ? (size_t) ICg * 8 : 0;
+  {
+    int16 l = (int16) (0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    int16 li = select ((int16) 0, l, l < np);
+    int ic = 0, icv = GEMM_VEC_CHANNELS (16);
+    for (; ic < icv; ic++) {
+      float16 xv = vload16 (0, xp + (size_t) ic * HW);
+      __global const WTYPE *wv = wc + (size_t) ic * 8;
+      FMA8_TO (a, xv, wv);
+      FMA8_TO (b, xv, wv + wpanel);
+    }
+    for (; ic < ICg; ic++) {
+      __global const float *r = xp + (size_t) ic * HW;
+      float16 xv = GATHER16 (r, li);
+      __global const WTYPE *wv = wc + (size_t) ic * 8;
+      FMA8_TO (a, xv, wv);
+      FMA8_TO (b, xv, wv + wpanel);
+    }
+  }
+  {
+    __global float *yp = y + y_off + (size_t) (n * OC + g * OCg) * ys + p0;
+    STORE8 (a, yp, ys, np, ocb, OCg, g * OCg, bias, b_off, has_bias, act, alpha);
+    if (ocb + 1 < OCB)
+      STORE8 (b, yp, ys, np, ocb + 1, OCg, g * OCg, bias, b_off, has_bias, act, alpha);
   }
 }
 
