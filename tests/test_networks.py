@@ -42,8 +42,9 @@ INPUT_SEED = 1
 
 
 class Case:
-    def __init__(self, name, variant, form, img, width=1.0, batch=1, dynamic=False):
+    def __init__(self, name, variant, form, img, width=1.0, batch=1, dynamic=False, nc=80):
         self.name = name
+        self.nc = nc            # classes: the head's rows are nc + 5 wide
         self.variant = variant
         self.form = form
         self.img = img  # (H, W)
@@ -55,6 +56,8 @@ class Case:
         a = ['--variant', self.variant, '--form', self.form,
              '--img', '%dx%d' % self.img, '--width-mult', repr(self.width),
              '--input-seed', str(INPUT_SEED)]
+        if self.nc != 80:
+            a += ['--nc', str(self.nc)]
         if self.dynamic:
             a.append('--dynamic-batch')
         else:
@@ -64,7 +67,8 @@ class Case:
     def strides(self):
         return [8, 16, 32, 64] if self.variant in ('w6', 'e6', 'd6', 'e6e') else [8, 16, 32]
 
-    def expected_shapes(self, nc=80):
+    def expected_shapes(self):
+        nc = self.nc
         H, W = self.img
         B = self.batch
         if self.form == 'raw':
@@ -79,6 +83,9 @@ CASES = [
     Case('tiny-grid-320', 'tiny', 'grid', (320, 320)),
     Case('tiny-end2end-320', 'tiny', 'end2end', (320, 320)),
     Case('tiny-silu-grid-320', 'tiny-silu', 'grid', (320, 320)),
+    # 11 classes: 16-float rows, the CPU decode's transposed 8-channel block and the
+    # channels after it one by one (80 classes: ten blocks and one channel)
+    Case('tiny-grid-192-nc11', 'tiny', 'grid', (192, 192), nc=11),
     Case('base-grid-320', 'base', 'grid', (320, 320)),
     # Quarter width keeps the file (18 MB) and the run small; the ReOrg stem, the layer
     # list and the four heads are all there.
