@@ -87,11 +87,21 @@ wino_input (__global const float *x, uint x_off, __global float *v,
   }
 }
 
+/* The GEMMs' point k and image n (z = n * 36 + k, their V and M rows):
+ * global id 2 runs over the points, the images of a point next to each
+ * other, so that at batch > 1 the work-items that read the same U[k] run
+ * together and find it in cache (U is 4x the 3x3 weights: at 10x10 to
+ * 20x20 maps the GEMMs wait on it). */
+#define WINO_GEMM_POINT \
+  int nimg_ = (int) get_global_size (2) / 36, k = (int) get_global_id (2) / nimg_; \
+  int z = (int) get_global_id (2) % nimg_ * 36 + k
+
 /* The work-item's place in wino_gemm and wino_gemm16 (TW tiles wide):
  * xp its V panel, wc its U panel, mp its first M row, nj its channels. */
 #define WINO_GEMM_SETUP(TW) \
-  int ocb = get_global_id (0), tb = get_global_id (1), z = get_global_id (2); \
-  int k = z % 36, OCB = (OC + 7) / 8, nj = min (8, OC - ocb * 8); \
+  int ocb = get_global_id (0), tb = get_global_id (1); \
+  WINO_GEMM_POINT; \
+  int OCB = (OC + 7) / 8, nj = min (8, OC - ocb * 8); \
   __global const float *xp = v + (size_t) z * C * Tp + tb * (TW); \
   __global const float *wc = u + ((size_t) k * OCB + ocb) * C * 8; \
   __global float *mp = m + m_off + ((size_t) z * OC + ocb * 8) * Tp + tb * (TW)
@@ -154,8 +164,9 @@ __kernel void
 wino_gemm_oc32 (__global const float *v, __global const float *u, __global float *m,
     uint m_off, int C, int OC, int Tp)
 {
-  int q = get_global_id (0), z = get_global_id (2);
-  int k = z % 36, OCB = (OC + 7) / 8, noc = min (32, OC - q * 32);
+  int q = get_global_id (0);
+  WINO_GEMM_POINT;
+  int OCB = (OC + 7) / 8, noc = min (32, OC - q * 32);
   __global const float *xp = v + (size_t) z * C * Tp;
   size_t panel = (size_t) C * 8;
   __global const float *w0 = u + ((size_t) k * OCB + q * 4) * panel;
