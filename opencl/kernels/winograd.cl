@@ -22,10 +22,62 @@
     r5 = 4.0f * (d1) - 5.0f * (d3) + (d5); \
   } while (0)
 
+/* Lanes l0..l1-1 of d (one tile a lane) from one run of consecutive tiles
+ * of a tile row: lane l's 6x6 patch is x[iy0 + i][base + 4 l + j], zero
+ * outside the map.  Each patch row of all 16 lanes is one stride-4
+ * sequence per column j: four vector loads from base and four from base
+ * + 4, split by even/odd shuffles (the loads run past the lanes' last
+ * column, into the next row, and must stay inside the buffer; else, and
+ * at the buffer's start, lane by lane). */
+static inline void
+wino_segment (__global const float *x, __global const float *xc, int H, int W, int iy0,
+    int base, int l0, int l1, float d[36][16])
+{
+  int16 l = (int16) (0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+  int16 inseg = (l >= l0) & (l < l1), col = base + 4 * l;
+  int16 ok[6];
+  for (int j = 0; j < 6; j++)
+    ok[j] = inseg & (col + j >= 0) & (col + j < W);
+  for (int i = 0; i < 6; i++) {
+    int iy = iy0 + i;
+    float16 c[6];
+    if (iy < 0 || iy >= H)
+      continue;   /* d's lanes stay zero */
+    __global const float *r = xc + (size_t) iy * W;
+    if ((r - x) + base >= 0 && (H - iy) * W - base >= 68) {
+      __global const float *p = r + base;
+      float16 v0 = vload16 (0, p), v1 = vload16 (1, p), v2 = vload16 (2, p), v3 = vload16 (3, p);
+      float16 e = (float16) (v0.even, v1.even), e2 = (float16) (v2.even, v3.even);
+      float16 o = (float16) (v0.odd, v1.odd), o2 = (float16) (v2.odd, v3.odd);
+      float16 w0 = vload16 (0, p + 4), w1 = vload16 (1, p + 4);
+      float16 w2 = vload16 (2, p + 4), w3 = vload16 (3, p + 4);
+      float16 f = (float16) (w0.even, w1.even), f2 = (float16) (w2.even, w3.even);
+      float16 h = (float16) (w0.odd, w1.odd), h2 = (float16) (w2.odd, w3.odd);
+      c[0] = (float16) (e.even, e2.even);
+      c[1] = (float16) (o.even, o2.even);
+      c[2] = (float16) (e.odd, e2.odd);
+      c[3] = (float16) (o.odd, o2.odd);
+      c[4] = (float16) (f.even, f2.even);
+      c[5] = (float16) (h.even, h2.even);
+    } else {
+      for (int j = 0; j < 6; j++) {
+        int16 cj = select ((int16) 0, col + j, ok[j]);
+        c[j] = GATHER16 (r, cj);
+      }
+    }
+    for (int j = 0; j < 6; j++) {
+      float16 old = vload16 (0, d[i * 6 + j]);
+      vstore16 (select (old, c[j], ok[j]), 0, d[i * 6 + j]);
+    }
+  }
+}
+
 /* Each work-item transforms 16 consecutive tiles (in the flattened tile
  * order, so a block may span tile rows) of one channel, a tile a lane: the
- * 6x6 patches are read lane by lane into d (zeros outside the input and
- * past the last tile: V's padding columns get zeros), both passes of the
+ * 6x6 patches are read into d (zeros outside the input and past the last
+ * tile: V's padding columns get zeros), as vectors by wino_segment on maps
+ * of 8+ tiles a row (at most three segments a block; 10 chained 64-channel
+ * layers at 80x80 -10%, 128 channels -5%), else lane by lane; both passes of the
  * transform run on whole float16 vectors and V's 36 rows are written with
  * vector stores.  One launch covers the band of Tp tiles from tile tband
  * (V holds that band only).  global: (Tp / 16, C, N) */
@@ -38,6 +90,19 @@ wino_input (__global const float *x, uint x_off, __global float *v,
   __global const float *xc = x + x_off + (size_t) (n * C + c) * H * W;
   float d[36][16];
 
+  if (TX >= 8) {
+    /* rows of 8+ tiles: the block's lanes fall into at most three runs of
+     * consecutive tiles of one tile row each (segments), and each segment's
+     * patches are read as whole vectors */
+    for (int k = 0; k < 36; k++)
+      vstore16 ((float16) 0.0f, 0, d[k]);
+    for (int l = 0, t = t0; l < 16 && t < tiles;) {
+      int ty = t / TX, tx = t % TX, nl = min (min (16 - l, TX - tx), tiles - t);
+      wino_segment (x, xc, H, W, ty * 4 - PH, (tx - l) * 4 - PW, l, l + nl, d);
+      l += nl;
+      t += nl;
+    }
+  } else
   for (int l = 0; l < 16; l++) {
     int t = t0 + l, ty = t / TX, tx = t % TX;
     int iy0 = ty * 4 - PH, ix0 = tx * 4 - PW;
