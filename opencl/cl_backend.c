@@ -816,6 +816,7 @@ cl_prepare (yv7_backend *b, yv7_graph *g, yv7_error *err)
   if (getenv ("YV7_PROFILE") && *getenv ("YV7_PROFILE")) {
     be->prof_ms = calloc ((size_t) g->n_nodes + 1, sizeof (double));
     be->prof_kernel = calloc ((size_t) g->n_nodes + 1, sizeof *be->prof_kernel);
+    be->cl.trace = be->prof_kernel != NULL;
     be->prof_graph = g;
     be->prof_first = -1;
   }
@@ -1084,17 +1085,15 @@ cpu_local (const cl_backend *be, size_t *loc, const size_t *g, int dims)
 static const char *
 gemm_kernel (int P, int OCg, int K, size_t *g, int zb)
 {
-  int pw = P >= 32 ? 32 : 16;
+  int pw = P >= 32 ? 32 : 16, OCB = (OCg + 7) / 8;
   double pix = (double) P / ((P + pw - 1) / pw * pw);
   double chn = (double) P / ((P + 9) / 10 * 10) * OCg / ((OCg + 31) / 32 * 32);
   if (P >= 10 && K >= 256 && chn >= 1.15 * pix) {
-    int OCB = (OCg + 7) / 8;
     g[0] = (size_t) zb / OCB * ((OCB + 3) / 4);
     g[1] = (size_t) (P + 9) / 10;
     return "conv1x1_oc32";
   }
-  if ((OCg + 7) / 8 >= 2) {
-    int OCB = (OCg + 7) / 8;
+  if (OCB >= 2) {
     g[0] = (size_t) zb / OCB * ((OCB + 1) / 2);
     g[1] = (size_t) (P + 15) / 16;
     return "conv1x1_c16";
@@ -1656,7 +1655,7 @@ cl_enqueue (yv7_backend *b, const yv7_graph *g, int node, yv7_error *err)
     }
   }
   be->cl.launch_error = CL_SUCCESS;
-  be->cl.n_launched = 0;
+  be->cl.n_launched = 0;   /* the node's kernels, when tracing */
   s = enq_node (be, g, node);
   if (be->prof_ms) {
     clFinish (be->cl.queue);

@@ -517,7 +517,7 @@ yv7_cl_launch_local (yv7_cl *cl, const char *kernel, int work_dim,
 
   if (!k)
     return e.code;
-  {
+  if (cl->trace) {
     int i = 0;
     while (i < cl->n_launched && strcmp (cl->launched[i], kernel))
       i++;

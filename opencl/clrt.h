@@ -31,9 +31,10 @@ typedef struct {
   cl_mem staging;
   size_t staging_size;
   cl_int launch_error;       /* OpenCL code of the last failed launch */
-  /* the kernels launched since the caller last cleared n_launched (distinct,
-   * the first YV7_CL_TRACE), for YV7_PROFILE's report */
+  /* with trace set (YV7_PROFILE), the kernels launched since the caller
+   * last cleared n_launched (distinct, the first YV7_CL_TRACE) */
 #define YV7_CL_TRACE 4
+  bool trace;
   const char *launched[YV7_CL_TRACE];
   int n_launched;
 } yv7_cl;

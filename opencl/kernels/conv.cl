@@ -398,6 +398,16 @@ conv1x1_c16 (__global const float *x, uint x_off,
 #define W8LOAD(p) vload8 (0, (p))
 #endif
 
+/* The four 8-channel blocks of packed weights (TYPE) of the 32 output
+ * channels from block q * 4, w0 at first: w0..w3, panel elements apart;
+ * blocks past the last one (fewer than 32 channels left) read the last
+ * block again, and their lanes are not stored. */
+#define OC32_STREAMS(TYPE, first) \
+  __global const TYPE *w0 = (first); \
+  __global const TYPE *w1 = w0 + min (1, OCB - 1 - q * 4) * panel; \
+  __global const TYPE *w2 = w0 + min (2, OCB - 1 - q * 4) * panel; \
+  __global const TYPE *w3 = w0 + min (3, OCB - 1 - q * 4) * panel
+
 /* One input pixel's value r[j] times the 32 output channels' weights
  * (wa, wb) into pixel j's accumulators. */
 #define OC32_FMA(j) do { \
@@ -439,12 +449,7 @@ conv1x1_oc32 (__global const float *x, uint x_off,
   int p0 = min (pb * 10, HW - 10), noc = min (32, OCg - q * 32);
   __global const float *xp = x + x_off + (size_t) (n * C + g * ICg) * HW + p0;
   size_t panel = (size_t) ICg * 8;
-  __global const WTYPE *w0 = wp + (size_t) (g * OCB + q * 4) * panel;
-  /* blocks past the last one (fewer than 32 channels left) read the last
-   * block again: their lanes are not stored */
-  __global const WTYPE *w1 = w0 + (q * 4 + 1 < OCB ? 1 : 0) * panel;
-  __global const WTYPE *w2 = w0 + min (2, OCB - 1 - q * 4) * panel;
-  __global const WTYPE *w3 = w0 + min (3, OCB - 1 - q * 4) * panel;
+  OC32_STREAMS (WTYPE, wp + (size_t) (g * OCB + q * 4) * panel);
   float16 a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0, a8 = 0, a9 = 0;
   float16 b0 = 0, b1 = 0, b2 = 0, b3 = 0, b4 = 0, b5 = 0, b6 = 0, b7 = 0, b8 = 0, b9 = 0;
 

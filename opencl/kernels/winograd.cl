@@ -102,23 +102,25 @@ wino_input (__global const float *x, uint x_off, __global float *v,
       l += nl;
       t += nl;
     }
-  } else
-  for (int l = 0; l < 16; l++) {
-    int t = t0 + l, ty = t / TX, tx = t % TX;
-    int iy0 = ty * 4 - PH, ix0 = tx * 4 - PW;
-    if (t < tiles && iy0 >= 0 && ix0 >= 0 && iy0 + 6 <= H && ix0 + 6 <= W) {
-      for (int i = 0; i < 6; i++) {
-        __global const float *r = xc + (size_t) (iy0 + i) * W + ix0;
-        for (int j = 0; j < 6; j++)
-          d[i * 6 + j][l] = r[j];
-      }
-    } else {
-      for (int i = 0; i < 6; i++)
-        for (int j = 0; j < 6; j++) {
-          int iy = iy0 + i, ix = ix0 + j;
-          d[i * 6 + j][l] = (t < tiles && iy >= 0 && iy < H && ix >= 0 && ix < W)
-              ? xc[(size_t) iy * W + ix] : 0.0f;
+  } else {
+    /* narrower rows: lane by lane */
+    for (int l = 0; l < 16; l++) {
+      int t = t0 + l, ty = t / TX, tx = t % TX;
+      int iy0 = ty * 4 - PH, ix0 = tx * 4 - PW;
+      if (t < tiles && iy0 >= 0 && ix0 >= 0 && iy0 + 6 <= H && ix0 + 6 <= W) {
+        for (int i = 0; i < 6; i++) {
+          __global const float *r = xc + (size_t) (iy0 + i) * W + ix0;
+          for (int j = 0; j < 6; j++)
+            d[i * 6 + j][l] = r[j];
         }
+      } else {
+        for (int i = 0; i < 6; i++)
+          for (int j = 0; j < 6; j++) {
+            int iy = iy0 + i, ix = ix0 + j;
+            d[i * 6 + j][l] = (t < tiles && iy >= 0 && iy < H && ix >= 0 && ix < W)
+                ? xc[(size_t) iy * W + ix] : 0.0f;
+          }
+      }
     }
   }
   /* rows: d = d B (in place, a row at a time) */
@@ -234,11 +236,7 @@ wino_gemm_oc32 (__global const float *v, __global const float *u, __global float
   int OCB = (OC + 7) / 8, noc = min (32, OC - q * 32);
   __global const float *xp = v + (size_t) z * C * Tp;
   size_t panel = (size_t) C * 8;
-  __global const float *w0 = u + ((size_t) k * OCB + q * 4) * panel;
-  /* blocks past the last one read the last block again (lanes not stored) */
-  __global const float *w1 = w0 + (q * 4 + 1 < OCB ? 1 : 0) * panel;
-  __global const float *w2 = w0 + min (2, OCB - 1 - q * 4) * panel;
-  __global const float *w3 = w0 + min (3, OCB - 1 - q * 4) * panel;
+  OC32_STREAMS (float, u + ((size_t) k * OCB + q * 4) * panel);
   __global float *mp = m + m_off + ((size_t) z * OC + q * 32) * Tp;
   float16 a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0, a8 = 0;
   float16 b0 = 0, b1 = 0, b2 = 0, b3 = 0, b4 = 0, b5 = 0, b6 = 0, b7 = 0, b8 = 0;
