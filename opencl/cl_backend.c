@@ -729,27 +729,29 @@ prepare_resize (cl_backend *be, const yv7_graph *g, int i, yv7_error *err)
   const yv7_node *n = &g->nodes[i];
   const yv7_tensor *in[8] = { NULL };
   yv7_tensor out = { 0 };
-  int64_t *storage = NULL, *tables[YV7_MAX_RANK];
-  int total = 0, pos = 0;
+  int64_t *storage = NULL, *tables[YV7_MAX_RANK], len[4];
+  size_t total = 0, pos = 0;
   int *tab;
+  bool empty;
   yv7_status s;
 
   for (int k = 0; k < n->n_inputs && k < 8; k++)
     in[k] = n->inputs[k] >= 0 ? T (g, n->inputs[k]) : NULL;
   if ((s = yv7_op_resize_tables (n, in, &out, &storage, tables, err)) != YV7_OK)
     return s;
+  empty = yv7_tensor_numel (&out) == 0;   /* no table entries (and no work) */
   for (int d = 0; d < 4; d++)
-    total += (int) out.dims[d];
-  tab = malloc (sizeof (int) * (size_t) (total ? total : 1));
+    total += (size_t) (len[d] = empty ? 0 : out.dims[d]);
+  tab = malloc (sizeof (int) * (total ? total : 1));
   if (!tab) {
     free (storage);
     return yv7_set_error (err, YV7_E_NOMEM, "out of memory");
   }
   for (int d = 0; d < 4; d++)
-    for (int64_t o = 0; o < out.dims[d]; o++)
+    for (int64_t o = 0; o < len[d]; o++)
       tab[pos++] = (int) tables[d][o];   /* >= 0: extrapolation stays on the host */
   /* the tables of a plain 2x upsample: the CPU kernels' vector copy */
-  be->nodes[i].resize2x = in[0]->rank == 4 && out.rank == 4;
+  be->nodes[i].resize2x = in[0]->rank == 4 && out.rank == 4 && !empty;
   for (int d = 0; d < 4 && be->nodes[i].resize2x; d++) {
     int f = d < 2 ? 1 : 2;
     be->nodes[i].resize2x = out.dims[d] == in[0]->dims[d] * f;
@@ -757,7 +759,7 @@ prepare_resize (cl_backend *be, const yv7_graph *g, int i, yv7_error *err)
       be->nodes[i].resize2x = tables[d][o] == o / f;
   }
   free (storage);
-  s = make_buffer (be, tab, sizeof (int) * (size_t) (total ? total : 1),
+  s = make_buffer (be, tab, sizeof (int) * (total ? total : 1),
       &be->nodes[i].packed, "uploading resize tables", err);
   free (tab);
   return s;

@@ -149,8 +149,9 @@ yv7_status yv7_op_window_setup (const yv7_node *n, yv7_op_window *w,
 /* Resize (mode nearest), for backends that want the reference's exact
  * mapping: sets out's type and shape, and for each axis a, tables[a][o] is
  * the source index of output index o along a, or -1 where
- * tf_crop_and_resize takes extrapolation_value.  The tables live in one
- * malloc'ed *block, which the caller frees.  Needs the scales/sizes/roi data
+ * tf_crop_and_resize takes extrapolation_value; for an output without
+ * elements the tables have no entries (nothing may read them).  The tables
+ * live in one malloc'ed *block, which the caller frees.  Needs the scales/sizes/roi data
  * (YV7_E_DYNAMIC otherwise). */
 yv7_status yv7_op_resize_tables (const yv7_node *n, const yv7_tensor *const *in,
     yv7_tensor *out, int64_t **block, int64_t **tables, yv7_error *err);

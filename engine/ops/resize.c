@@ -337,22 +337,27 @@ yv7_op_resize_tables (const yv7_node *n, const yv7_tensor *const *in,
 {
   resize_plan p;
   int64_t total = 0, off = 0, *buf;
+  bool empty;
   yv7_status s = resize_plan_make (n, in, &p, err);
 
   *block = NULL;
   if (s != YV7_OK)
     return s;
   yv7_op_set_shape (out, in[0]->dtype, p.rank, p.out);
-  for (int a = 0; a < p.rank; a++)
-    total += p.out[a];        /* each <= the checked output extent */
+  /* a non-empty output's extents add up to at most its element count (plus
+   * the rank); an empty one gets no entries, since its axes' sizes are
+   * unbounded (a 0 x 10^9 output asked for 8 GB of tables) */
+  empty = yv7_tensor_numel (out) == 0;
+  for (int a = 0; a < p.rank && !empty; a++)
+    total += p.out[a];
   buf = malloc (sizeof (int64_t) * (size_t) (total ? total : 1));
   if (!buf)
     return yv7_op_error (n, err, YV7_E_NOMEM, "out of memory");
   for (int a = 0; a < p.rank; a++) {
     tables[a] = buf + off;
-    off += p.out[a];
-    for (int64_t o = 0; o < p.out[a]; o++)
+    for (int64_t o = 0; o < p.out[a] && !empty; o++)
       tables[a][o] = resize_source (&p, a, o);
+    off += empty ? 0 : p.out[a];
   }
   *block = buf;
   return YV7_OK;
