@@ -55,7 +55,7 @@ static yv7_status
 arg_max_infer (const yv7_node *n, const yv7_tensor *const *in,
     yv7_tensor *const *out, yv7_error *err)
 {
-  int axis, rank;
+  int axis = 0, rank = 0;   /* set by arg_max_shape; GCC -O3 cannot see it */
   int64_t dims[YV7_MAX_RANK];
   yv7_status s = arg_max_shape (n, in, &axis, &rank, dims, err);
 
@@ -86,7 +86,7 @@ static yv7_status
 arg_max_run (const yv7_node *n, const yv7_tensor *const *in,
     yv7_tensor *const *out, yv7_error *err)
 {
-  int axis, rank;
+  int axis = 0, rank = 0;   /* set by arg_max_shape; GCC -O3 cannot see it */
   int64_t dims[YV7_MAX_RANK], outer = 1, inner = 1, dim, *y;
   bool last = yv7_attr_int (n, "select_last_index", 0) != 0;
   yv7_status s = arg_max_shape (n, in, &axis, &rank, dims, err);

@@ -52,7 +52,7 @@ static yv7_status
 shape_infer (const yv7_node *n, const yv7_tensor *const *in,
     yv7_tensor *const *out, yv7_error *err)
 {
-  int64_t start, end, len;
+  int64_t start = 0, end = 0, len;   /* set by shape_range (GCC -O3 cannot see it) */
   yv7_status s = shape_range (n, in, &start, &end, err);
 
   if (s != YV7_OK)
@@ -66,7 +66,7 @@ static yv7_status
 shape_run (const yv7_node *n, const yv7_tensor *const *in,
     yv7_tensor *const *out, yv7_error *err)
 {
-  int64_t start, end, *y;
+  int64_t start = 0, end = 0, *y;
   yv7_status s;
 
   if ((s = shape_infer (n, in, out, err)) != YV7_OK || !out[0])
