@@ -113,7 +113,8 @@ typedef struct {
   cl_platform_id platform;
   cl_device_id device;
   cl_device_type type;
-  char name[256];
+  char name[256];      /* "device (platform)", as the engine reports it */
+  char vendors[200];   /* "platform vendor; device vendor": matched, listed */
   int pi, di;
 } candidate;
 
@@ -131,14 +132,16 @@ list_devices (candidate *c, int max)
   for (cl_uint p = 0; p < np && p < 16; p++) {
     cl_device_id devs[16];
     cl_uint nd = 0;
-    char pname[96] = "";
+    char pname[96] = "", pvendor[96] = "";
     clGetPlatformInfo (plats[p], CL_PLATFORM_NAME, sizeof pname - 1, pname, NULL);
+    clGetPlatformInfo (plats[p], CL_PLATFORM_VENDOR, sizeof pvendor - 1, pvendor, NULL);
     if (clGetDeviceIDs (plats[p], CL_DEVICE_TYPE_ALL, 16, devs, &nd) != CL_SUCCESS)
       continue;
     for (cl_uint d = 0; d < nd && d < 16 && n < max; d++) {
-      char dname[128] = "";
+      char dname[128] = "", dvendor[96] = "";
       cl_bool avail = CL_FALSE;
       clGetDeviceInfo (devs[d], CL_DEVICE_NAME, sizeof dname - 1, dname, NULL);
+      clGetDeviceInfo (devs[d], CL_DEVICE_VENDOR, sizeof dvendor - 1, dvendor, NULL);
       clGetDeviceInfo (devs[d], CL_DEVICE_AVAILABLE, sizeof avail, &avail, NULL);
       if (!avail)
         continue;
@@ -146,6 +149,7 @@ list_devices (candidate *c, int max)
       c[n].device = devs[d];
       clGetDeviceInfo (devs[d], CL_DEVICE_TYPE, sizeof c[n].type, &c[n].type, NULL);
       snprintf (c[n].name, sizeof c[n].name, "%s (%s)", dname, pname);
+      snprintf (c[n].vendors, sizeof c[n].vendors, "%s; %s", pvendor, dvendor);
       c[n].pi = (int) p;
       c[n].di = (int) d;
       n++;
@@ -183,8 +187,11 @@ pick_device (const candidate *c, int n, const char *spec)
         return i;
     return -1;
   }
+  /* a word of the device's name, its platform's name or either's vendor:
+   * PoCL's device is "pthread-..." (3.x) or "cpu-..." (6.x) on the platform
+   * "Portable Computing Language" of "The pocl project" */
   for (int i = 0; i < n; i++)
-    if (contains_nocase (c[i].name, spec))
+    if (contains_nocase (c[i].name, spec) || contains_nocase (c[i].vendors, spec))
       return i;
   return -1;
 }
@@ -408,12 +415,12 @@ yv7_cl_open (yv7_cl *cl, const char *spec, bool half_weights, yv7_error *err)
         "pocl-opencl-icd (CPU) or a GPU's OpenCL driver");
   i = pick_device (cands, n, spec);
   if (i < 0) {
-    char list[1024];
+    char list[2048];
     size_t off = 0;
     list[0] = '\0';
     for (int k = 0; k < n && off < sizeof list; k++)
-      off += (size_t) snprintf (list + off, sizeof list - off, "%s%d:%d %s",
-          k ? "; " : "", cands[k].pi, cands[k].di, cands[k].name);
+      off += (size_t) snprintf (list + off, sizeof list - off, "%s%d:%d %s [%s]",
+          k ? "; " : "", cands[k].pi, cands[k].di, cands[k].name, cands[k].vendors);
     return yv7_set_error (err, YV7_E_NO_DEVICE,
         "no OpenCL device matches '%s' (devices: %s)", spec, list);
   }

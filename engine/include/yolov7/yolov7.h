@@ -84,8 +84,9 @@ typedef enum {
 } yv7_model_form;
 
 typedef struct {
-  const char *device;  /* "auto" (first GPU, else first CPU device), a platform or
-                          device name substring ("pocl", "nvidia"), "P:D" indices,
+  const char *device;  /* "auto" (first GPU, else first CPU device), "gpu", "cpu",
+                          a substring of a device's name, its platform's name or
+                          either's vendor ("pocl", "nvidia", "intel"), "P:D" indices,
                           or "reference" (plain C on the host, no OpenCL). NULL = "auto" */
   int batch;           /* value for a symbolic batch dim (--dynamic-batch); 0 = 1 */
   int batch_flexible;  /* non-zero: a model whose batch dim is fixed keeps it
