@@ -534,33 +534,24 @@ no_size:
 }
 
 static void
-add_object (JsonBuilder * b, GstVideoRegionOfInterestMeta * roi, gint fw,
-    gint fh)
+add_object (JsonBuilder * b, const GstDetectionEntry * e, gint fw, gint fh)
 {
-  gdouble confidence = 0;
-  gint label_id = -1, track_id;
-  const gchar *label = NULL;
-  const gchar *roi_type = g_quark_to_string (roi->roi_type);
-  gboolean has_det = gst_detection_meta_get (roi, &confidence, &label_id,
-      &label);
-
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "x");
-  json_builder_add_int_value (b, roi->x);
+  json_builder_add_int_value (b, e->x);
   json_builder_set_member_name (b, "y");
-  json_builder_add_int_value (b, roi->y);
+  json_builder_add_int_value (b, e->y);
   json_builder_set_member_name (b, "w");
-  json_builder_add_int_value (b, roi->w);
+  json_builder_add_int_value (b, e->w);
   json_builder_set_member_name (b, "h");
-  json_builder_add_int_value (b, roi->h);
-  if (roi_type) {
+  json_builder_add_int_value (b, e->h);
+  if (e->type) {
     json_builder_set_member_name (b, "roi_type");
-    json_builder_add_string_value (b, roi_type);
+    json_builder_add_string_value (b, e->type);
   }
-  track_id = gst_detection_meta_get_track_id (roi);
-  if (track_id >= 0) {
+  if (e->track_id >= 0) {
     json_builder_set_member_name (b, "id");
-    json_builder_add_int_value (b, track_id);
+    json_builder_add_int_value (b, e->track_id);
   }
 
   json_builder_set_member_name (b, "detection");
@@ -568,27 +559,26 @@ add_object (JsonBuilder * b, GstVideoRegionOfInterestMeta * roi, gint fw,
   json_builder_set_member_name (b, "bounding_box");
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "x_min");
-  json_builder_add_double_value (b, (gdouble) roi->x / fw);
+  json_builder_add_double_value (b, (gdouble) e->x / fw);
   json_builder_set_member_name (b, "y_min");
-  json_builder_add_double_value (b, (gdouble) roi->y / fh);
+  json_builder_add_double_value (b, (gdouble) e->y / fh);
   json_builder_set_member_name (b, "x_max");
-  json_builder_add_double_value (b, (gdouble) (roi->x + roi->w) / fw);
+  json_builder_add_double_value (b, ((gdouble) e->x + e->w) / fw);
   json_builder_set_member_name (b, "y_max");
-  json_builder_add_double_value (b, (gdouble) (roi->y + roi->h) / fh);
+  json_builder_add_double_value (b, ((gdouble) e->y + e->h) / fh);
   json_builder_end_object (b);
-  if (has_det) {
+  if (e->has_detection) {
     json_builder_set_member_name (b, "confidence");
-    json_builder_add_double_value (b, confidence);
+    json_builder_add_double_value (b, e->confidence);
   }
-  if (!label || !*label)
-    label = roi_type;
-  if (label) {
+  if (e->label) {
     json_builder_set_member_name (b, "label");
-    json_builder_add_string_value (b, label);
+    json_builder_add_string_value (b, e->label);
   }
-  if (has_det) {
+  /* an ODMtd of another element has a type but no class index */
+  if (e->has_detection && (e->roi || e->label_id >= 0)) {
     json_builder_set_member_name (b, "label_id");
-    json_builder_add_int_value (b, label_id);
+    json_builder_add_int_value (b, e->label_id);
   }
   json_builder_end_object (b);
 
@@ -600,8 +590,7 @@ gst_detection_json_frame_to_string (GstDetectionJson * self, GstBuffer * buf)
 {
   JsonBuilder *b = json_builder_new ();
   JsonNode *root;
-  GstVideoRegionOfInterestMeta *roi;
-  gpointer state = NULL;
+  GArray *entries = gst_detection_meta_collect (buf);
   gchar *line;
   gint fw = self->width > 0 ? self->width : 1;
   gint fh = self->height > 0 ? self->height : 1;
@@ -621,10 +610,9 @@ gst_detection_json_frame_to_string (GstDetectionJson * self, GstBuffer * buf)
 
   json_builder_set_member_name (b, "objects");
   json_builder_begin_array (b);
-  while ((roi = (GstVideoRegionOfInterestMeta *)
-          gst_buffer_iterate_meta_filtered (buf, &state,
-              GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE)))
-    add_object (b, roi, fw, fh);
+  for (guint i = 0; i < entries->len; i++)
+    add_object (b, &g_array_index (entries, GstDetectionEntry, i), fw, fh);
+  g_array_unref (entries);
   json_builder_end_array (b);
   json_builder_end_object (b);
 

@@ -3,6 +3,12 @@
 #include "gstdetectionmeta.h"
 
 #include <math.h>
+#include <string.h>
+
+#if defined (HAVE_GST_ANALYTICS) && GST_CHECK_VERSION (1, 24, 0)
+#include <gst/analytics/analytics.h>
+#define DETECTION_ANALYTICS 1
+#endif
 
 static gdouble
 clampd (gdouble v, gdouble lo, gdouble hi)
@@ -39,6 +45,18 @@ gst_detection_meta_add (GstBuffer * buf, const gchar * label, gint label_id,
       "label_id", G_TYPE_INT, label_id,
       "label", G_TYPE_STRING, label ? label : "", NULL);
   gst_video_region_of_interest_meta_add_param (meta, s);
+#ifdef DETECTION_ANALYTICS
+  {
+    GstAnalyticsRelationMeta *rmeta = gst_buffer_get_analytics_relation_meta (buf);
+    GstAnalyticsODMtd od;
+
+    if (!rmeta)
+      rmeta = gst_buffer_add_analytics_relation_meta (buf);
+    if (rmeta && gst_analytics_relation_meta_add_od_mtd (rmeta, meta->roi_type,
+            (gint) px, (gint) py, (gint) pw, (gint) ph, (gfloat) confidence, &od))
+      meta->id = (gint) od.id;
+  }
+#endif
   return meta;
 }
 
@@ -82,7 +100,10 @@ gst_detection_meta_set_track_id (GstVideoRegionOfInterestMeta * meta, gint id)
   GstStructure *s = gst_video_region_of_interest_meta_get_param (meta,
       GST_OBJECT_ID_PARAM);
 
+#ifndef DETECTION_ANALYTICS
+  /* with the analytics library the id stays the ODMtd's */
   meta->id = id;
+#endif
   if (s)
     gst_structure_set (s, "id", G_TYPE_INT, id, NULL);
   else
@@ -125,4 +146,178 @@ gst_detection_meta_was_inferred (GstBuffer * buf)
 {
   register_inference_meta ();
   return gst_buffer_get_custom_meta (buf, GST_DETECTION_INFERENCE_META) != NULL;
+}
+
+static void
+entry_from_roi (GstDetectionEntry * e, GstVideoRegionOfInterestMeta * roi)
+{
+  memset (e, 0, sizeof *e);
+  e->x = (gint) MIN (roi->x, (guint) G_MAXINT);
+  e->y = (gint) MIN (roi->y, (guint) G_MAXINT);
+  e->w = (gint) MIN (roi->w, (guint) G_MAXINT);
+  e->h = (gint) MIN (roi->h, (guint) G_MAXINT);
+  e->type = g_quark_to_string (roi->roi_type);
+  e->label_id = -1;
+  e->has_detection = gst_detection_meta_get (roi, &e->confidence,
+      &e->label_id, &e->label);
+  if (!e->label || !*e->label)
+    e->label = e->type;
+  e->track_id = gst_detection_meta_get_track_id (roi);
+  e->predicted = gst_detection_meta_is_predicted (roi);
+  e->roi = roi;
+  e->od_id = -1;
+}
+
+#ifdef DETECTION_ANALYTICS
+/* The tracking entry related to an ODMtd (either direction), if any. */
+static gboolean
+find_tracking (GstAnalyticsRelationMeta * rmeta, guint od_id,
+    GstAnalyticsTrackingMtd * trk)
+{
+  gpointer state = NULL;
+
+  while (gst_analytics_relation_meta_iterate (rmeta, &state,
+          gst_analytics_tracking_mtd_get_mtd_type (), trk))
+    if (gst_analytics_relation_meta_get_relation (rmeta, od_id, trk->id)
+        != GST_ANALYTICS_REL_TYPE_NONE
+        || gst_analytics_relation_meta_get_relation (rmeta, trk->id, od_id)
+        != GST_ANALYTICS_REL_TYPE_NONE)
+      return TRUE;
+  return FALSE;
+}
+
+/* Add the ODMtd entries no ROI meta of `entries` stands for. */
+static void
+collect_od (GstBuffer * buf, GArray * entries)
+{
+  GstAnalyticsRelationMeta *rmeta = gst_buffer_get_analytics_relation_meta (buf);
+  GstAnalyticsODMtd od;
+  gpointer state = NULL;
+  guint n_roi = entries->len;
+
+  if (!rmeta)
+    return;
+  while (gst_analytics_relation_meta_iterate (rmeta, &state,
+          gst_analytics_od_mtd_get_mtd_type (), &od)) {
+    GstDetectionEntry e;
+    GstAnalyticsTrackingMtd trk;
+    gfloat conf = 0;
+    gboolean known = FALSE;
+
+    memset (&e, 0, sizeof e);
+    if (!gst_analytics_od_mtd_get_location (&od, &e.x, &e.y, &e.w, &e.h, &conf))
+      continue;
+    e.type = g_quark_to_string (gst_analytics_od_mtd_get_obj_type (&od));
+    for (guint i = 0; i < n_roi && !known; i++) {
+      GstDetectionEntry *r = &g_array_index (entries, GstDetectionEntry, i);
+      if (r->roi->id == (gint) od.id && r->x == e.x && r->y == e.y
+          && r->w == e.w && r->h == e.h && g_strcmp0 (r->type, e.type) == 0) {
+        r->od_id = (gint) od.id;
+        known = TRUE;
+      }
+    }
+    if (known)
+      continue;
+    e.label = e.type;
+    e.has_detection = TRUE;
+    e.confidence = conf;
+    e.label_id = -1;
+    e.track_id = -1;
+    e.od_id = (gint) od.id;
+    if (find_tracking (rmeta, od.id, &trk)) {
+      guint64 tid = 0;
+      GstClockTime first, last;
+      gboolean lost = FALSE;
+
+      if (gst_analytics_tracking_mtd_get_info (&trk, &tid, &first, &last, &lost)) {
+        e.track_id = (gint) MIN (tid, (guint64) G_MAXINT);
+        /* a box the tracker predicted: its object was last seen earlier */
+        e.predicted = GST_BUFFER_PTS_IS_VALID (buf) && GST_CLOCK_TIME_IS_VALID (last)
+            && last < GST_BUFFER_PTS (buf);
+      }
+    }
+    g_array_append_val (entries, e);
+  }
+}
+#endif
+
+gboolean
+gst_detection_meta_has_any (GstBuffer * buf)
+{
+  if (gst_buffer_get_meta (buf, GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))
+    return TRUE;
+#ifdef DETECTION_ANALYTICS
+  if (gst_buffer_get_analytics_relation_meta (buf))
+    return TRUE;
+#endif
+  return FALSE;
+}
+
+GArray *
+gst_detection_meta_collect (GstBuffer * buf)
+{
+  GArray *entries = g_array_new (FALSE, FALSE, sizeof (GstDetectionEntry));
+  gpointer state = NULL;
+  GstMeta *m;
+
+  while ((m = gst_buffer_iterate_meta_filtered (buf, &state,
+              GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
+    GstDetectionEntry e;
+    entry_from_roi (&e, (GstVideoRegionOfInterestMeta *) m);
+    g_array_append_val (entries, e);
+  }
+#ifdef DETECTION_ANALYTICS
+  collect_od (buf, entries);
+#endif
+  return entries;
+}
+
+#ifdef DETECTION_ANALYTICS
+/* The entry's ODMtd, added from its ROI meta when it has none yet. */
+static gboolean
+entry_od (GstAnalyticsRelationMeta * rmeta, GstDetectionEntry * e,
+    GstAnalyticsODMtd * od)
+{
+  if (e->od_id >= 0)
+    return gst_analytics_relation_meta_get_od_mtd (rmeta, (guint) e->od_id, od);
+  if (!gst_analytics_relation_meta_add_od_mtd (rmeta,
+          g_quark_from_string (e->type ? e->type : "object"), e->x, e->y, e->w,
+          e->h, (gfloat) e->confidence, od))
+    return FALSE;
+  e->od_id = (gint) od->id;
+  if (e->roi)
+    e->roi->id = e->od_id;
+  return TRUE;
+}
+#endif
+
+void
+gst_detection_meta_add_tracking (GstBuffer * buf, GstDetectionEntry * e,
+    gint track_id, GstClockTime first_seen, GstClockTime last_seen, gboolean lost)
+{
+#ifdef DETECTION_ANALYTICS
+  GstAnalyticsRelationMeta *rmeta = gst_buffer_get_analytics_relation_meta (buf);
+  GstAnalyticsTrackingMtd trk;
+  GstAnalyticsODMtd od;
+
+  if (!rmeta)
+    rmeta = gst_buffer_add_analytics_relation_meta (buf);
+  if (!rmeta || !gst_analytics_relation_meta_add_tracking_mtd (rmeta,
+          (guint64) track_id, first_seen, &trk))
+    return;
+  if (GST_CLOCK_TIME_IS_VALID (last_seen))
+    gst_analytics_tracking_mtd_update_last_seen (&trk, last_seen);
+  if (lost)
+    gst_analytics_tracking_mtd_set_lost (&trk);
+  if (e && entry_od (rmeta, e, &od))
+    gst_analytics_relation_meta_set_relation (rmeta,
+        GST_ANALYTICS_REL_TYPE_RELATE_TO, od.id, trk.id);
+#else
+  (void) buf;
+  (void) e;
+  (void) track_id;
+  (void) first_seen;
+  (void) last_seen;
+  (void) lost;
+#endif
 }

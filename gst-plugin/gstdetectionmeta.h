@@ -8,7 +8,16 @@
  *   "object_id": id (gint)                  -- set by objecttracker
  *   "tracking":  predicted (gboolean)       -- a box the tracker predicted on
  *                                              a frame without detections
- * The ROI meta's own `id` field holds the track id once tracked (else -1). */
+ *
+ * Built against GStreamer 1.24+ with its analytics library, each detection is
+ * also an object-detection entry (ODMtd) of the buffer's
+ * GstAnalyticsRelationMeta (type = label quark, box in frame pixels,
+ * confidence), and the ROI meta's `id` is that entry's id: an ROI meta and an
+ * ODMtd stand for one object when the ids, types and boxes agree.  The
+ * tracker relates a GstAnalyticsTrackingMtd to the ODMtd of each tracked
+ * object (GST_ANALYTICS_REL_TYPE_RELATE_TO, ODMtd first).  Without the
+ * analytics library, the ROI meta's `id` holds the track id once tracked
+ * (else -1). */
 #ifndef GST_DETECTION_META_H
 #define GST_DETECTION_META_H
 
@@ -21,7 +30,8 @@ G_BEGIN_DECLS
 #define GST_OBJECT_ID_PARAM "object_id"
 #define GST_TRACKING_PARAM "tracking"
 
-/* Add one detection (box in frame pixels, clipped to the frame). */
+/* Add one detection (box in frame pixels, clipped to the frame); with the
+ * analytics library also its ODMtd, whose id becomes the ROI meta's. */
 GstVideoRegionOfInterestMeta *gst_detection_meta_add (GstBuffer * buf,
     const gchar * label, gint label_id, gdouble confidence,
     gdouble x0, gdouble y0, gdouble x1, gdouble y1, gint width, gint height);
@@ -38,6 +48,39 @@ void gst_detection_meta_set_track_id (GstVideoRegionOfInterestMeta * meta,
     gint id);
 /* TRUE when the tracker predicted this box on a frame without detections. */
 gboolean gst_detection_meta_is_predicted (GstVideoRegionOfInterestMeta * meta);
+
+/* One object as the elements read it, from either convention. */
+typedef struct
+{
+  gint x, y, w, h;              /* frame pixels */
+  const gchar *type;            /* ROI type or ODMtd type (interned) */
+  const gchar *label;           /* "detection" label, else the type */
+  gboolean has_detection;       /* confidence (and label_id, if known) set */
+  gdouble confidence;
+  gint label_id;                /* -1: unknown (an ODMtd alone) */
+  gint track_id;                /* -1: untracked */
+  gboolean predicted;
+  GstVideoRegionOfInterestMeta *roi;    /* NULL: an ODMtd without ROI meta */
+  gint od_id;                   /* the ODMtd's id, -1: none */
+} GstDetectionEntry;
+
+/* Every object on the buffer: its ROI metas, then the ODMtd entries that
+ * no ROI meta stands for (written by other elements, e.g. GStreamer's own
+ * tensor decoders), with the track id and predicted state of a related
+ * tracking entry.  Free with g_array_unref. */
+GArray *gst_detection_meta_collect (GstBuffer * buf);
+/* Whether the buffer may carry objects: an ROI meta or, with the analytics
+ * library, a relation meta (cheap; collect tells what is there). */
+gboolean gst_detection_meta_has_any (GstBuffer * buf);
+
+/* With the analytics library, a GstAnalyticsTrackingMtd for track_id
+ * (first and last seen: the PTS of the frames its object was first and last
+ * detected on; lost: not on this frame), related to the ODMtd of `e`, which
+ * is added from `e`'s ROI meta when missing; `e` NULL for a lost track.
+ * Without it, nothing. */
+void gst_detection_meta_add_tracking (GstBuffer * buf, GstDetectionEntry * e,
+    gint track_id, GstClockTime first_seen, GstClockTime last_seen,
+    gboolean lost);
 
 /* Frames the detector ran inference on carry a custom meta named
  * GST_DETECTION_INFERENCE_META (even with no detections), so a tracker can

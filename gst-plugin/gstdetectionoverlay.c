@@ -349,16 +349,16 @@ gst_detection_overlay_check_downstream (GstDetectionOverlay * self)
 }
 
 static guint32
-pick_colour (GstVideoRegionOfInterestMeta * roi, gint track_id, gint label_id)
+pick_colour (const GstDetectionEntry * e)
 {
   guint idx;
 
-  if (track_id >= 0)
-    idx = (guint) track_id;
-  else if (label_id >= 0)
-    idx = (guint) label_id;
+  if (e->track_id >= 0)
+    idx = (guint) e->track_id;
+  else if (e->label_id >= 0)
+    idx = (guint) e->label_id;
   else
-    idx = g_str_hash (g_quark_to_string (roi->roi_type));
+    idx = g_str_hash (e->type ? e->type : "");
   return palette[idx % G_N_ELEMENTS (palette)];
 }
 
@@ -533,53 +533,42 @@ gst_detection_overlay_build (GstDetectionOverlay * self, GstBuffer * buf,
     const DrawSettings * ds, gint fw, gint fh)
 {
   GstVideoOverlayComposition *comp = NULL;
-  GstVideoRegionOfInterestMeta *roi;
-  gpointer state = NULL;
+  GArray *entries = gst_detection_meta_collect (buf);
   GString *text = g_string_new (NULL);
 
-  while ((roi = (GstVideoRegionOfInterestMeta *)
-          gst_buffer_iterate_meta_filtered (buf, &state,
-              GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
-    gdouble confidence = 0;
-    gint label_id = -1, track_id;
-    const gchar *label = NULL;
-    gboolean has_det;
+  for (guint i = 0; i < entries->len; i++) {
+    const GstDetectionEntry *e = &g_array_index (entries, GstDetectionEntry, i);
     gint x0, y0, x1, y1;
     Outline o;
 
-    x0 = (gint) MIN (roi->x, (guint) fw);
-    y0 = (gint) MIN (roi->y, (guint) fh);
-    x1 = (gint) MIN ((guint64) roi->x + roi->w, (guint64) fw);
-    y1 = (gint) MIN ((guint64) roi->y + roi->h, (guint64) fh);
+    x0 = CLAMP (e->x, 0, fw);
+    y0 = CLAMP (e->y, 0, fh);
+    x1 = (gint) CLAMP ((gint64) e->x + e->w, 0, fw);
+    y1 = (gint) CLAMP ((gint64) e->y + e->h, 0, fh);
     if (x1 <= x0 || y1 <= y0)
       continue;
 
-    has_det = gst_detection_meta_get (roi, &confidence, &label_id, &label);
-    track_id = gst_detection_meta_get_track_id (roi);
     o.bx0 = x0;
     o.by0 = y0;
     o.bx1 = x1;
     o.by1 = y1;
-    o.argb = pick_colour (roi, track_id, label_id);
-    o.dashed = gst_detection_meta_is_predicted (roi);
+    o.argb = pick_colour (e);
+    o.dashed = e->predicted;
     o.lw = ds->line_width;
     add_box (&comp, &o);
 
     g_string_truncate (text, 0);
-    if (ds->show_labels) {
-      if (!label || !*label)
-        label = g_quark_to_string (roi->roi_type);
-      if (label && *label)
-        g_string_append (text, label);
-    }
-    if (ds->show_confidence && has_det)
+    if (ds->show_labels && e->label && *e->label)
+      g_string_append (text, e->label);
+    if (ds->show_confidence && e->has_detection)
       g_string_append_printf (text, "%s%.2f", text->len ? " " : "",
-          confidence);
-    if (ds->show_track_id && track_id >= 0)
-      g_string_append_printf (text, "%s#%d", text->len ? " " : "", track_id);
+          e->confidence);
+    if (ds->show_track_id && e->track_id >= 0)
+      g_string_append_printf (text, "%s#%d", text->len ? " " : "", e->track_id);
     if (text->len)
       add_label (self, &comp, text->str, x0, y0, o.argb, fw, fh);
   }
+  g_array_unref (entries);
   g_string_free (text, TRUE);
   return comp;
 }
@@ -594,7 +583,7 @@ gst_detection_overlay_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
   DrawSettings ds;
   gchar *font = NULL;
 
-  if (!gst_buffer_get_meta (buf, GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))
+  if (!gst_detection_meta_has_any (buf))
     return GST_FLOW_OK;
   if (G_UNLIKELY (!self->layout))
     goto not_started;

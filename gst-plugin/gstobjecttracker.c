@@ -5,7 +5,10 @@
  *
  * Multi-object tracker in the manner of ByteTrack over the detections that an
  * upstream detector (`yolov7`, or any element writing the same metadata)
- * attaches as #GstVideoRegionOfInterestMeta with a `"detection"` param.
+ * attaches as #GstVideoRegionOfInterestMeta with a `"detection"` param, and,
+ * with GStreamer 1.24+ and its analytics library, as object-detection entries
+ * (#GstAnalyticsODMtd) of a #GstAnalyticsRelationMeta, such as GStreamer's own
+ * tensor decoders write.
  *
  * Every track has a constant-velocity Kalman filter (box centre, aspect
  * ratio, height and their velocities).  On each frame the detector ran on,
@@ -24,9 +27,15 @@
  * keeps its id when it is found again.
  *
  * Each detection matched to a track with an id gets an `"object_id"` param
- * `{ id: int }` and the id in the ROI meta's `id` field; detections not
- * matched to such a track are left as they are (untracked, id -1 as the
- * detector writes them).
+ * `{ id: int }` and, without the analytics library, the id in the ROI meta's
+ * `id` field; detections not matched to such a track are left as they are
+ * (untracked, id -1 as the detector writes them).  With the analytics
+ * library nothing the detector wrote is changed: each tracked object gets a
+ * #GstAnalyticsTrackingMtd (track id, PTS first and last seen) related to its
+ * ODMtd (%GST_ANALYTICS_REL_TYPE_RELATE_TO, ODMtd first; an ODMtd is added
+ * for a detection that came as an ROI meta only), and every track that is
+ * lost but not yet dropped gets a tracking entry with its lost flag set and
+ * no ODMtd.
  *
  * Frames the detector did not look at (`inference-interval` > 1 or
  * `drop-when-busy` on `yolov7`) carry neither detections nor the inference
@@ -34,7 +43,9 @@
  * velocity and every track with an id that was matched on the last inferred
  * frame is added as an ROI meta with the predicted box, its last detection's
  * label and confidence, its `"object_id"`, and a `"tracking"` param
- * `{ predicted: true }`.  A frame with the marker and no detections is a
+ * `{ predicted: true }`; with the analytics library also as an ODMtd whose
+ * tracking entry's last-seen time is earlier than the frame's PTS: that is
+ * how a reader tells a predicted box from a detected one.  A frame with the marker and no detections is a
  * frame where nothing was found: it ages the tracks.  A frame without the
  * marker but with detections (a detector that does not write the marker)
  * counts as inferred.
@@ -102,8 +113,15 @@ struct _GstObjectTracker
   GMutex track_lock;
   BtTracker *tracker;
   GHashTable *labels;           /* label_id -> interned label name */
+  GHashTable *seen;             /* track id -> TrackSeen */
   gint width, height;
 };
+
+/* PTS of the first and last frames a reported track was detected on. */
+typedef struct
+{
+  GstClockTime first, last;
+} TrackSeen;
 
 G_DEFINE_TYPE (GstObjectTracker, gst_object_tracker, GST_TYPE_BASE_TRANSFORM);
 GST_ELEMENT_REGISTER_DEFINE (objecttracker, "objecttracker", GST_RANK_NONE,
@@ -195,6 +213,9 @@ gst_object_tracker_start (GstBaseTransform * trans)
   if (self->labels)
     g_hash_table_unref (self->labels);
   self->labels = g_hash_table_new (g_direct_hash, g_direct_equal);
+  if (self->seen)
+    g_hash_table_unref (self->seen);
+  self->seen = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, g_free);
   self->width = self->height = 0;
   g_mutex_unlock (&self->track_lock);
   return TRUE;
@@ -217,6 +238,7 @@ gst_object_tracker_stop (GstBaseTransform * trans)
   g_mutex_lock (&self->track_lock);
   g_clear_pointer (&self->tracker, bt_tracker_free);
   g_clear_pointer (&self->labels, g_hash_table_unref);
+  g_clear_pointer (&self->seen, g_hash_table_unref);
   self->width = self->height = 0;
   g_mutex_unlock (&self->track_lock);
   return TRUE;
@@ -274,7 +296,33 @@ gst_object_tracker_sink_event (GstBaseTransform * trans, GstEvent * event)
       (trans, event);
 }
 
-/* A skipped frame: one ROI meta per active track at its predicted box. */
+/* The first and last PTS a track was detected on, kept from frame to frame. */
+static TrackSeen *
+gst_object_tracker_seen (GstObjectTracker * self, gint id)
+{
+  TrackSeen *ts = g_hash_table_lookup (self->seen, GINT_TO_POINTER (id));
+
+  if (!ts) {
+    ts = g_new (TrackSeen, 1);
+    ts->first = ts->last = GST_CLOCK_TIME_NONE;
+    g_hash_table_insert (self->seen, GINT_TO_POINTER (id), ts);
+  }
+  return ts;
+}
+
+static gboolean
+track_gone (gpointer key, gpointer value, gpointer user_data)
+{
+  BtTracker *tracker = user_data;
+  size_t n = bt_tracker_n_tracks (tracker);
+
+  for (size_t i = 0; i < n; i++)
+    if (bt_tracker_track (tracker, i)->id == GPOINTER_TO_INT (key))
+      return FALSE;
+  return TRUE;
+}
+
+/* A skipped frame: one detection per active track at its predicted box. */
 static void
 gst_object_tracker_add_predictions (GstObjectTracker * self, GstBuffer * buf)
 {
@@ -283,6 +331,8 @@ gst_object_tracker_add_predictions (GstObjectTracker * self, GstBuffer * buf)
   for (i = 0; i < n; i++) {
     const BtTrack *t = bt_tracker_track (self->tracker, i);
     GstVideoRegionOfInterestMeta *meta;
+    GstDetectionEntry e = { 0 };
+    const TrackSeen *ts;
     const gchar *label;
     BtBox b;
 
@@ -293,12 +343,33 @@ gst_object_tracker_add_predictions (GstObjectTracker * self, GstBuffer * buf)
         || b.y0 >= self->height)
       continue;                 /* moved out of the frame */
     label = g_hash_table_lookup (self->labels, GINT_TO_POINTER (t->label));
-    meta = gst_detection_meta_add (buf, label, t->label, t->score,
-        b.x0, b.y0, b.x1, b.y1, self->width, self->height);
+    meta = gst_detection_meta_add (buf, label, t->label >= 0 ? t->label : -1,
+        t->score, b.x0, b.y0, b.x1, b.y1, self->width, self->height);
+    /* with the analytics library, the id of the meta's ODMtd (else -1) */
+    e.od_id = meta->id;
     gst_detection_meta_set_track_id (meta, t->id);
     gst_video_region_of_interest_meta_add_param (meta,
         gst_structure_new (GST_TRACKING_PARAM, "predicted", G_TYPE_BOOLEAN,
             TRUE, NULL));
+    ts = gst_object_tracker_seen (self, t->id);
+    gst_detection_meta_add_tracking (buf, &e, t->id, ts->first, ts->last, FALSE);
+  }
+}
+
+/* Tracks that are lost but not dropped: a tracking entry each, lost set. */
+static void
+gst_object_tracker_add_lost (GstObjectTracker * self, GstBuffer * buf)
+{
+  size_t i, n = bt_tracker_n_tracks (self->tracker);
+
+  for (i = 0; i < n; i++) {
+    const BtTrack *t = bt_tracker_track (self->tracker, i);
+    const TrackSeen *ts;
+
+    if (t->id <= 0 || t->state != BT_LOST)
+      continue;
+    ts = gst_object_tracker_seen (self, t->id);
+    gst_detection_meta_add_tracking (buf, NULL, t->id, ts->first, ts->last, TRUE);
   }
 }
 
@@ -307,9 +378,9 @@ gst_object_tracker_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
 {
   GstObjectTracker *self = GST_OBJECT_TRACKER (trans);
   GArray *dets = g_array_new (FALSE, FALSE, sizeof (BtDetection));
-  GPtrArray *metas = g_ptr_array_new ();
-  gpointer state = NULL;
-  GstMeta *m;
+  GPtrArray *used = g_ptr_array_new ();
+  GArray *entries = gst_detection_meta_collect (buf);
+  GstClockTime pts = GST_BUFFER_PTS (buf);
   BtParams params;
   gboolean inferred;
   guint i;
@@ -327,32 +398,27 @@ gst_object_tracker_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
   if (!self->tracker)
     goto not_started;
 
-  while ((m = gst_buffer_iterate_meta_filtered (buf, &state,
-              GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
-    GstVideoRegionOfInterestMeta *roi = (GstVideoRegionOfInterestMeta *) m;
-    const gchar *label = NULL;
-    gdouble confidence;
-    gint label_id;
+  for (i = 0; i < entries->len; i++) {
+    GstDetectionEntry *e = &g_array_index (entries, GstDetectionEntry, i);
     BtDetection d;
 
     /* boxes an upstream tracker predicted are not detections */
-    if (gst_detection_meta_is_predicted (roi)
-        || !gst_detection_meta_get (roi, &confidence, &label_id, &label))
+    if (e->predicted || !e->has_detection)
       continue;
-    if (!label || !*label)
-      label = g_quark_to_string (roi->roi_type);
-    if (label)
-      g_hash_table_insert (self->labels, GINT_TO_POINTER (label_id),
-          (gpointer) g_intern_string (label));
-    d.box.x0 = roi->x;
-    d.box.y0 = roi->y;
-    d.box.x1 = (gdouble) roi->x + roi->w;
-    d.box.y1 = (gdouble) roi->y + roi->h;
-    d.score = confidence;
-    d.label = label_id;
+    /* an ODMtd alone has a type but no label id: classes apart by type */
+    d.label = e->label_id >= 0 ? e->label_id
+        : -1 - (gint) MIN (g_quark_from_string (e->label), (GQuark) G_MAXINT - 1);
+    if (e->label)
+      g_hash_table_insert (self->labels, GINT_TO_POINTER (d.label),
+          (gpointer) g_intern_string (e->label));
+    d.box.x0 = e->x;
+    d.box.y0 = e->y;
+    d.box.x1 = (gdouble) e->x + e->w;
+    d.box.y1 = (gdouble) e->y + e->h;
+    d.score = e->confidence;
     d.track_id = -1;
     g_array_append_val (dets, d);
-    g_ptr_array_add (metas, roi);
+    g_ptr_array_add (used, e);
   }
 
   inferred = dets->len > 0 || gst_detection_meta_was_inferred (buf);
@@ -360,22 +426,35 @@ gst_object_tracker_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
     if (bt_tracker_update (self->tracker, &params,
             (BtDetection *) dets->data, dets->len) < 0)
       goto no_memory;
+    g_hash_table_foreach_remove (self->seen, track_gone, self->tracker);
     for (i = 0; i < dets->len; i++) {
       gint id = g_array_index (dets, BtDetection, i).track_id;
-      if (id > 0)
-        gst_detection_meta_set_track_id (g_ptr_array_index (metas, i), id);
+      GstDetectionEntry *e = g_ptr_array_index (used, i);
+      TrackSeen *ts;
+
+      if (id <= 0)
+        continue;
+      if (e->roi)
+        gst_detection_meta_set_track_id (e->roi, id);
+      ts = gst_object_tracker_seen (self, id);
+      if (!GST_CLOCK_TIME_IS_VALID (ts->first))
+        ts->first = pts;
+      ts->last = pts;
+      gst_detection_meta_add_tracking (buf, e, id, ts->first, ts->last, FALSE);
     }
   } else {
     bt_tracker_predict (self->tracker);
     gst_object_tracker_add_predictions (self, buf);
   }
+  gst_object_tracker_add_lost (self, buf);
   GST_LOG_OBJECT (self, "%s frame, %u detections, %zu tracks",
       inferred ? "inferred" : "skipped", dets->len,
       bt_tracker_n_tracks (self->tracker));
   g_mutex_unlock (&self->track_lock);
 
   g_array_free (dets, TRUE);
-  g_ptr_array_free (metas, TRUE);
+  g_ptr_array_free (used, TRUE);
+  g_array_unref (entries);
   return GST_FLOW_OK;
 
   /* ERRORS */
@@ -383,7 +462,8 @@ not_started:
   {
     g_mutex_unlock (&self->track_lock);
     g_array_free (dets, TRUE);
-    g_ptr_array_free (metas, TRUE);
+    g_ptr_array_free (used, TRUE);
+    g_array_unref (entries);
     GST_ELEMENT_ERROR (self, CORE, STATE_CHANGE,
         ("Buffer received before the element was started."), (NULL));
     return GST_FLOW_ERROR;
@@ -392,7 +472,8 @@ no_memory:
   {
     g_mutex_unlock (&self->track_lock);
     g_array_free (dets, TRUE);
-    g_ptr_array_free (metas, TRUE);
+    g_ptr_array_free (used, TRUE);
+    g_array_unref (entries);
     GST_ELEMENT_ERROR (self, RESOURCE, FAILED,
         ("Could not track the detections."), ("out of memory"));
     return GST_FLOW_ERROR;
@@ -406,6 +487,7 @@ gst_object_tracker_finalize (GObject * object)
 
   g_clear_pointer (&self->tracker, bt_tracker_free);
   g_clear_pointer (&self->labels, g_hash_table_unref);
+  g_clear_pointer (&self->seen, g_hash_table_unref);
   g_mutex_clear (&self->track_lock);
   G_OBJECT_CLASS (gst_object_tracker_parent_class)->finalize (object);
 }

@@ -68,11 +68,6 @@
 #include <string.h>
 #include <yolov7/yolov7.h>
 
-#if defined (HAVE_GST_ANALYTICS) && GST_CHECK_VERSION (1, 24, 0)
-#include <gst/analytics/analytics.h>
-#define YOLOV7_ANALYTICS 1
-#endif
-
 GST_DEBUG_CATEGORY_STATIC (gst_yolov7_debug);
 #define GST_CAT_DEFAULT gst_yolov7_debug
 
@@ -608,9 +603,6 @@ gst_yolov7_infer (GstYolov7 * self, GstBuffer * buf, const GstVideoInfo * info,
   gint n, width, height;
   gint64 t0;
   gboolean changed;
-#ifdef YOLOV7_ANALYTICS
-  GstAnalyticsRelationMeta *rmeta = NULL;
-#endif
 
   /* a buffer that raced start() on an activating pad */
   if (G_UNLIKELY (!self->engine))
@@ -638,18 +630,10 @@ gst_yolov7_infer (GstYolov7 * self, GstBuffer * buf, const GstVideoInfo * info,
 
   GST_LOG_OBJECT (self, "%d detections on %" GST_TIME_FORMAT, n,
       GST_TIME_ARGS (GST_BUFFER_PTS (buf)));
-#ifdef YOLOV7_ANALYTICS
-  if (n > 0) {
-    rmeta = gst_buffer_get_analytics_relation_meta (buf);
-    if (!rmeta)
-      rmeta = gst_buffer_add_analytics_relation_meta (buf);
-  }
-#endif
   for (gint i = 0; i < n; i++) {
     const yv7_detection *d = &dets[i];
     gchar fallback[24];
     const gchar *label;
-    GstVideoRegionOfInterestMeta *roi;
 
     if (d->class_id >= 0 && (guint) d->class_id < self->labels->len) {
       label = g_ptr_array_index (self->labels, d->class_id);
@@ -657,19 +641,9 @@ gst_yolov7_infer (GstYolov7 * self, GstBuffer * buf, const GstVideoInfo * info,
       g_snprintf (fallback, sizeof fallback, "class%d", d->class_id);
       label = fallback;
     }
-    roi = gst_detection_meta_add (buf, label, d->class_id, d->score,
+    /* with the analytics library, also its ODMtd */
+    gst_detection_meta_add (buf, label, d->class_id, d->score,
         d->x0, d->y0, d->x1, d->y1, width, height);
-#ifdef YOLOV7_ANALYTICS
-    {
-      GstAnalyticsODMtd od;
-
-      if (rmeta && gst_analytics_relation_meta_add_od_mtd (rmeta,
-              roi->roi_type, roi->x, roi->y, roi->w, roi->h, d->score, &od))
-        roi->id = (gint) od.id;
-    }
-#else
-    (void) roi;
-#endif
   }
   g_free (dets);
   gst_detection_meta_mark_inferred (buf);
