@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# The README's main job: on a fresh Debian 12 (as root) install what is
-# needed, build, generate a short clip of the demo model's objects moving
+# The README's main job: on a fresh Debian 12 or 13 (as root) install what
+# its build needs (not the tests': it builds with -Dtests=disabled), build, generate a short clip of the demo model's objects moving
 # over real photographs (tools/train/sequences.py), and run it through
 #   decodebin ! yolov7 ! objecttracker ! detectionjson ! detectionoverlay ! x264enc ! mp4mux
 # writing demo-out/annotated.mp4 and demo-out/detections.jsonl.
@@ -21,11 +21,13 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     ocl-icd-libopencl1 pocl-opencl-icd libprotobuf-c-dev protobuf-c-compiler \
     libonnx-dev python3 python3-numpy python3-opencv darknet \
     libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libcairo2-dev \
-    libpango1.0-dev libjson-glib-dev gstreamer1.0-tools gstreamer1.0-plugins-base \
+    libgstreamer-plugins-bad1.0-dev libpango1.0-dev libjson-glib-dev \
+    gstreamer1.0-tools gstreamer1.0-plugins-base \
     gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly
 fi
 
-[ -f build/build.ninja ] || meson setup build
+# An existing build folder (a developer's, with tests) is used as it is.
+[ -f build/build.ninja ] || meson setup build -Dtests=disabled -Dgst-plugin=enabled
 meson compile -C build
 
 out=demo-out
