@@ -128,7 +128,11 @@ push_ids (GstHarness * h, const Box * boxes, guint n, gboolean inferred,
     GstVideoRegionOfInterestMeta *roi = nth_roi (out, i);
     fail_unless (roi != NULL);
     ids[i] = meta_get_track_id (roi);
+#ifndef HAVE_GST_ANALYTICS
+    /* GStreamer 1.22: the ROI meta's id is the track id; with the analytics
+     * library it stays the detector's ODMtd id (tests/gst/test_analytics.py) */
     fail_unless_equals_int (roi->id, ids[i]);
+#endif
   }
   gst_buffer_unref (out);
 }
@@ -367,7 +371,9 @@ GST_START_TEST (test_predicted_on_skipped)
     roi = nth_roi (out, 0);
     fail_unless (meta_is_predicted (roi));
     fail_unless_equals_int (meta_get_track_id (roi), 1);
+#ifndef HAVE_GST_ANALYTICS
     fail_unless_equals_int (roi->id, 1);
+#endif
     fail_unless (meta_get (roi, &conf, &label_id, &label));
     fail_unless (conf == 0.8 && label_id == 1);
     fail_unless_equals_string (label, "car");
