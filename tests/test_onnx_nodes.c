@@ -228,6 +228,15 @@ scope_reason (const char *name)
   return NULL;
 }
 
+static bool
+some_versions_only (const char *name)
+{
+  for (size_t i = 0; i < N_ELEMS (out_of_scope_some_versions); i++)
+    if (strcmp (out_of_scope_some_versions[i].name, name) == 0)
+      return true;
+  return false;
+}
+
 /* The ops[] entry whose prefix names this directory, or -1. */
 static int
 case_op (const char *name)
@@ -327,6 +336,11 @@ run_case (const char *dir, const char *name, const char *device, int op,
   e = yv7_engine_load (path, &opt, &err);
   if (!e && err.code == YV7_E_NO_DEVICE)
     return CASE_NO_DEVICE;
+  /* a case of that name may hold another graph in another version (1.12's
+   * castlike_*_expanded have no float8 Cast): when it loads, it is checked
+   * like any in-scope case */
+  if (why && e && some_versions_only (name))
+    why = NULL;
   if (why) {
     if (e) {
       yv7_engine_free (e);
