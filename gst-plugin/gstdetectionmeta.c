@@ -10,6 +10,17 @@
 #define DETECTION_ANALYTICS 1
 #endif
 
+#ifdef DETECTION_ANALYTICS
+/* The buffer's relation meta, added when it has none. */
+static GstAnalyticsRelationMeta *
+relation_meta (GstBuffer * buf)
+{
+  GstAnalyticsRelationMeta *rmeta = gst_buffer_get_analytics_relation_meta (buf);
+
+  return rmeta ? rmeta : gst_buffer_add_analytics_relation_meta (buf);
+}
+#endif
+
 static gdouble
 clampd (gdouble v, gdouble lo, gdouble hi)
 {
@@ -47,11 +58,9 @@ gst_detection_meta_add (GstBuffer * buf, const gchar * label, gint label_id,
   gst_video_region_of_interest_meta_add_param (meta, s);
 #ifdef DETECTION_ANALYTICS
   {
-    GstAnalyticsRelationMeta *rmeta = gst_buffer_get_analytics_relation_meta (buf);
+    GstAnalyticsRelationMeta *rmeta = relation_meta (buf);
     GstAnalyticsODMtd od;
 
-    if (!rmeta)
-      rmeta = gst_buffer_add_analytics_relation_meta (buf);
     if (rmeta && gst_analytics_relation_meta_add_od_mtd (rmeta, meta->roi_type,
             (gint) px, (gint) py, (gint) pw, (gint) ph, (gfloat) confidence, &od))
       meta->id = (gint) od.id;
@@ -296,12 +305,10 @@ gst_detection_meta_add_tracking (GstBuffer * buf, GstDetectionEntry * e,
     gint track_id, GstClockTime first_seen, GstClockTime last_seen, gboolean lost)
 {
 #ifdef DETECTION_ANALYTICS
-  GstAnalyticsRelationMeta *rmeta = gst_buffer_get_analytics_relation_meta (buf);
+  GstAnalyticsRelationMeta *rmeta = relation_meta (buf);
   GstAnalyticsTrackingMtd trk;
   GstAnalyticsODMtd od;
 
-  if (!rmeta)
-    rmeta = gst_buffer_add_analytics_relation_meta (buf);
   if (!rmeta || !gst_analytics_relation_meta_add_tracking_mtd (rmeta,
           (guint64) track_id, first_seen, &trk))
     return;

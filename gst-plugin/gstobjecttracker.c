@@ -45,8 +45,9 @@
  * label and confidence, its `"object_id"`, and a `"tracking"` param
  * `{ predicted: true }`; with the analytics library also as an ODMtd whose
  * tracking entry's last-seen time is earlier than the frame's PTS: that is
- * how a reader tells a predicted box from a detected one.  A frame with the marker and no detections is a
- * frame where nothing was found: it ages the tracks.  A frame without the
+ * how a reader tells a predicted box from a detected one.  A frame with the
+ * marker and no detections is a frame where nothing was found: it ages the
+ * tracks.  A frame without the
  * marker but with detections (a detector that does not write the marker)
  * counts as inferred.
  *

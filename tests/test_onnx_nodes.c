@@ -62,10 +62,12 @@ static const struct {
 };
 
 /* Cases under those prefixes that the engine refuses at load, and why. */
-static const struct {
+typedef struct {
   const char *name;
   const char *why;
-} out_of_scope[] = {
+} scope_case;
+
+static const scope_case out_of_scope[] = {
   { "test_batchnorm_epsilon_training_mode", "training-mode BatchNormalization" },
   { "test_batchnorm_example_training_mode", "training-mode BatchNormalization" },
   { "test_cast_BFLOAT16_to_FLOAT", "bfloat16 is not a supported data type" },
@@ -136,10 +138,7 @@ static const struct {
 /* The same for cases that only some versions of libonnx-testdata have:
  * 1.12 (Debian 12) or 1.17 (Debian 13, float8 and int4 casts, antialiased
  * and axes-limited Resize, expanded functions written with CastLike). */
-static const struct {
-  const char *name;
-  const char *why;
-} out_of_scope_some_versions[] = {
+static const scope_case out_of_scope_some_versions[] = {
   { "test_cast_FLOAT16_to_FLOAT8E4M3FN", "float8 and int4 are not supported data types" },
   { "test_cast_FLOAT16_to_FLOAT8E4M3FNUZ", "float8 and int4 are not supported data types" },
   { "test_cast_FLOAT16_to_FLOAT8E5M2", "float8 and int4 are not supported data types" },
@@ -216,25 +215,30 @@ static const struct {
 
 #define N_ELEMS(a) (sizeof (a) / sizeof (a)[0])
 
+/* The reason a table gives for a case, or NULL. */
+static const char *
+find_case (const scope_case *table, size_t n, const char *name)
+{
+  for (size_t i = 0; i < n; i++)
+    if (strcmp (table[i].name, name) == 0)
+      return table[i].why;
+  return NULL;
+}
+
 static const char *
 scope_reason (const char *name)
 {
-  for (size_t i = 0; i < N_ELEMS (out_of_scope); i++)
-    if (strcmp (out_of_scope[i].name, name) == 0)
-      return out_of_scope[i].why;
-  for (size_t i = 0; i < N_ELEMS (out_of_scope_some_versions); i++)
-    if (strcmp (out_of_scope_some_versions[i].name, name) == 0)
-      return out_of_scope_some_versions[i].why;
-  return NULL;
+  const char *why = find_case (out_of_scope, N_ELEMS (out_of_scope), name);
+
+  return why ? why : find_case (out_of_scope_some_versions,
+      N_ELEMS (out_of_scope_some_versions), name);
 }
 
 static bool
 some_versions_only (const char *name)
 {
-  for (size_t i = 0; i < N_ELEMS (out_of_scope_some_versions); i++)
-    if (strcmp (out_of_scope_some_versions[i].name, name) == 0)
-      return true;
-  return false;
+  return find_case (out_of_scope_some_versions,
+      N_ELEMS (out_of_scope_some_versions), name) != NULL;
 }
 
 /* The ops[] entry whose prefix names this directory, or -1. */
