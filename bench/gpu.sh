@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # The GPU check: correctness of the GPU kernel family against ONNX Runtime on the first
-# OpenCL GPU, then timings.  What the README's GPU table was measured with.
+# OpenCL GPU, then timings.  What docs/performance.md's GPU table was measured with.
 #
 #   bash bench/gpu.sh [BUILD_DIR]          (default: build)
 #

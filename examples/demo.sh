@@ -9,7 +9,7 @@
 # The model is models/shapes-yolov7-tiny.onnx, a YOLOv7-tiny trained here on
 # generated scenes: it detects the six shapes of models/MODEL_CARD.md
 # (circle, square, triangle, star, cross, ring) and nothing else.  For real
-# objects, export official YOLOv7 weights (README) and pass MODEL=... LABELS=
+# objects, export official YOLOv7 weights (docs/models.md) and pass MODEL=... LABELS=
 # (LABELS empty: the 80 COCO names) and INPUT=your-video.mp4.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -5,7 +5,7 @@ The tests' reference is ONNX Runtime on the CPU, normally onnxruntime-node throu
 run_ort.js (what .ci/run installs).  YV7_ORT=python selects this file's runner instead,
 ONNX Runtime's Python package with the same settings (CPU provider, one thread,
 sequential, ORT_OPT_LEVEL honoured) and the same output files: for machines that have
-`python3 -c 'import onnxruntime'` but no node, such as the GPU machines the README's GPU
+`python3 -c 'import onnxruntime'` but no node, such as the GPU machines docs/performance.md's GPU
 section was measured on.
 
     python3 ort_runner.py MODEL.onnx INPUT.npy OUTDIR
